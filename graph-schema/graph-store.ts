@@ -1,0 +1,121 @@
+/**
+ * The one interface every graph backend implements (embedded, gremlin, neo4j)
+ * and that `defineGraphStoreSuite` (test/conformance) checks with identical
+ * expected answers. Reads only ever return what `mutations.ts` calls visible.
+ */
+import type { GraphBatch } from './batch';
+import type { JsonObject, JsonValue } from './json';
+import type { EdgeLabel, VertexLabel } from './model';
+import type { Version } from './mutations';
+
+export type StoreKind = 'embedded' | 'gremlin' | 'neo4j';
+
+export interface Vertex {
+  /** `Label:key` — stable across stores. */
+  readonly id: string;
+  readonly label: VertexLabel;
+  readonly key: string;
+  /** Visible properties, keys sorted. */
+  readonly props: JsonObject;
+  /** Newest version among the visible parts. */
+  readonly version: Version;
+}
+
+export interface Edge {
+  readonly id: string;
+  readonly label: EdgeLabel;
+  /** Vertex ids of the endpoints. */
+  readonly from: string;
+  readonly to: string;
+  readonly props: JsonObject;
+  readonly version: Version;
+}
+
+export type Direction = 'out' | 'in' | 'both';
+
+/** Forward-only paging with an opaque cursor (a Relay `after`). */
+export interface PageRequest {
+  readonly first: number;
+  readonly after?: string | null;
+}
+
+export interface Page<T> {
+  readonly items: readonly T[];
+  /** Cursor of each item, same order as `items`. */
+  readonly cursors: readonly string[];
+  readonly hasNextPage: boolean;
+}
+
+export interface NeighborQuery extends PageRequest {
+  /** Vertex id to start from. */
+  readonly id: string;
+  readonly direction: Direction;
+  /** Only edges with these labels (all labels when absent or empty). */
+  readonly edgeLabels?: readonly EdgeLabel[];
+  /** Only neighbours with these labels. */
+  readonly vertexLabels?: readonly VertexLabel[];
+}
+
+/**
+ * A neighbour and the edge that reaches it. Order: by edge label, then
+ * neighbour id (ascending, byte order) — every store returns the same order.
+ */
+export interface Neighbor {
+  readonly edge: Edge;
+  readonly vertex: Vertex;
+}
+
+export interface TimelineQuery extends PageRequest {
+  /** The owners whose timelines are merged (a customer and its identities). */
+  readonly ownerIds: readonly string[];
+  /** Only items of these labels (Event, Order, Interaction, …). */
+  readonly labels?: readonly VertexLabel[];
+}
+
+/**
+ * One timeline entry: a vertex reached over a timeline edge, newest first
+ * (by its `ts`, then by id descending). An item reachable from several owners
+ * appears once.
+ */
+export interface TimelineItem {
+  readonly vertex: Vertex;
+  readonly ts: number;
+  /** The timeline edge label that reached it. */
+  readonly via: EdgeLabel;
+}
+
+export interface ApplyResult {
+  readonly vertices: number;
+  readonly edges: number;
+}
+
+export interface StoreStats {
+  readonly vertices: Readonly<Partial<Record<VertexLabel, number>>>;
+  readonly edges: Readonly<Partial<Record<EdgeLabel, number>>>;
+}
+
+export interface GraphStore {
+  readonly kind: StoreKind;
+  /**
+   * Apply a coalesced batch atomically where the backend allows (one LMDB
+   * transaction; one database transaction per chunk elsewhere). When the
+   * promise resolves the batch is durable. Merge rule: `mergeStates`.
+   */
+  apply(batch: GraphBatch): Promise<ApplyResult>;
+  /** Visible vertices by id, in the order asked; null for missing or deleted. */
+  getVertices(ids: readonly string[]): Promise<(Vertex | null)[]>;
+  /** One page of neighbours per query (batched so a DataLoader makes one call). */
+  neighbors(queries: readonly NeighborQuery[]): Promise<Page<Neighbor>[]>;
+  /** The merged timeline of the owners. */
+  timeline(query: TimelineQuery): Promise<Page<TimelineItem>>;
+  /** Vertex ids whose indexed property equals the value exactly (graph-schema `indexed`). Sorted ascending. */
+  lookup(label: VertexLabel, property: string, value: JsonValue): Promise<string[]>;
+  /**
+   * Vertices of a label whose searchable property (graph-schema `searchable`) starts with the text,
+   * case-insensitively; an empty text lists all vertices of the label. Ordered by id ascending.
+   */
+  search(label: VertexLabel, text: string, page: PageRequest): Promise<Page<Vertex>>;
+  /** Visible vertex and edge counts by label. */
+  stats(): Promise<StoreStats>;
+  close(): Promise<void>;
+}
