@@ -2,5 +2,8 @@ export * from './batch';
 export * from './errors';
 export * from './graph-store';
 export * from './json';
+export * from './mapping';
+export * from './mappings';
 export * from './model';
 export * from './mutations';
+export * from './normalize';

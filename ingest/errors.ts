@@ -32,7 +32,7 @@ export class DecodeError extends C360Error {
 /** A mapping produced no valid mutation for an event that decoded fine (e.g. a CDC table with no mapping). */
 export class MappingError extends C360Error {
   override name = 'MappingError';
-  constructor(code: 'UNMAPPED_TABLE' | 'MISSING_KEY' | 'BAD_MAPPING', message: string) {
+  constructor(code: 'UNMAPPED_TABLE' | 'MISSING_KEY' | 'BAD_MAPPING' | 'UNSUPPORTED_OP', message: string) {
     super(message, { code, retriable: false });
   }
 }

@@ -1,0 +1,26 @@
+import type { EdgeTemplate, VertexTemplate } from '../mapping';
+import type { Normalizer } from '../normalize';
+
+/**
+ * An Identity vertex keyed `<type>:<normalized value>`: the same identifier
+ * from any source lands on the same vertex.
+ */
+export function identity(as: string, type: string, path: string, normalize: Normalizer = 'string'): VertexTemplate {
+  const value = { path, as: normalize } as const;
+  return {
+    as,
+    label: 'Identity',
+    key: [{ const: type }, value],
+    props: { type: { const: type }, value },
+  };
+}
+
+/** An evidence edge from a profile to one of its identifiers: which rule, which event, when. */
+export function evidence(from: string, to: string, rule: string, sourceIdPath: string): EdgeTemplate {
+  return {
+    label: 'HAS_IDENTITY',
+    from,
+    to,
+    props: { rule: { const: rule }, sourceId: sourceIdPath, at: 'ts' },
+  };
+}

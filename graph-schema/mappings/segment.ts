@@ -1,0 +1,164 @@
+/**
+ * Segment spec events → graph. Scope: the decoded SegmentEvent fields
+ * (`userId`, `anonymousId`, `traits`, `properties`, `context`, `name`, …)
+ * plus `ts`, the clock-skew-corrected event time.
+ */
+import type { FirstOfTemplate, Template, VertexTemplate } from '../mapping';
+import { evidence, identity } from './helpers';
+
+/** Who did it: the known customer when there is a userId, else the anonymous visitor. */
+const owner: FirstOfTemplate = {
+  as: 'owner',
+  firstOf: [
+    { label: 'Customer', key: 'userId' },
+    {
+      label: 'Identity',
+      key: [{ const: 'anonymousId' }, 'anonymousId'],
+      props: { type: { const: 'anonymousId' }, value: 'anonymousId' },
+    },
+  ],
+};
+
+const customer: VertexTemplate = { as: 'customer', label: 'Customer', key: 'userId' };
+const userIdIdentity = identity('userIdId', 'userId', 'userId');
+const anonymousIdentity = identity('anonId', 'anonymousId', 'anonymousId');
+
+const device: VertexTemplate = {
+  as: 'device',
+  label: 'Device',
+  key: 'context.device.id',
+  props: {
+    type: 'context.device.type',
+    manufacturer: 'context.device.manufacturer',
+    model: 'context.device.model',
+    lastSeen: 'ts',
+  },
+};
+
+/** What every track/page/screen event writes: the event itself, who did it, on which device. */
+const activity: Template = {
+  vertices: [
+    owner,
+    customer,
+    anonymousIdentity,
+    device,
+    {
+      as: 'event',
+      label: 'Event',
+      key: 'messageId',
+      owned: true,
+      props: { type: 'type', name: 'name', ts: 'ts', properties: { path: 'properties', as: 'json' } },
+    },
+    {
+      as: 'product',
+      label: 'Product',
+      key: { path: 'properties.product_id', as: 'string' },
+      props: {
+        name: 'properties.name',
+        category: 'properties.category',
+        price: { path: 'properties.price', as: 'number' },
+      },
+    },
+  ],
+  edges: [
+    { label: 'PERFORMED', from: 'owner', to: 'event' },
+    // An event carrying both ids is evidence that the visitor is the customer.
+    evidence('customer', 'anonId', 'event', 'messageId'),
+    { label: 'USES_DEVICE', from: 'owner', to: 'device', props: { lastSeen: 'ts' } },
+    { label: 'ABOUT', from: 'event', to: 'product' },
+  ],
+};
+
+const orderCompleted: Template = {
+  vertices: [
+    owner,
+    {
+      as: 'order',
+      label: 'Order',
+      key: { path: 'properties.order_id', as: 'string' },
+      props: {
+        ts: 'ts',
+        status: { const: 'completed' },
+        total: { path: 'properties.total', as: 'number' },
+        currency: 'properties.currency',
+      },
+    },
+  ],
+  edges: [{ label: 'PLACED', from: 'owner', to: 'order' }],
+  each: [
+    {
+      path: 'properties.products',
+      as: 'item',
+      template: {
+        vertices: [
+          {
+            as: 'lineProduct',
+            label: 'Product',
+            key: { path: 'item.product_id', as: 'string' },
+            props: { name: 'item.name', category: 'item.category', price: { path: 'item.price', as: 'number' } },
+          },
+        ],
+        edges: [
+          {
+            label: 'CONTAINS',
+            from: 'order',
+            to: 'lineProduct',
+            props: { quantity: { path: 'item.quantity', as: 'number' }, price: { path: 'item.price', as: 'number' } },
+          },
+        ],
+      },
+    },
+  ],
+};
+
+export interface SegmentMappings {
+  readonly identify: Template;
+  readonly group: Template;
+  readonly alias: Template;
+  readonly page: Template;
+  readonly screen: Template;
+  /** Every track event writes `track`; events named here add their own template on top. */
+  readonly track: Template;
+  readonly trackEvents: Readonly<Record<string, Template>>;
+}
+
+export const segmentMappings: SegmentMappings = {
+  identify: {
+    vertices: [
+      { ...customer, spread: { path: 'traits' }, props: { email: { path: 'traits.email', as: 'email' } } },
+      // Traits of a visitor who is not known yet stay on the visitor's identity, not dropped.
+      { ...anonymousIdentity, as: 'anonWithTraits', spread: { path: 'traits' }, when: { absent: ['userId'] } },
+      anonymousIdentity,
+      userIdIdentity,
+      identity('emailId', 'email', 'traits.email', 'email'),
+      identity('phoneId', 'phone', 'traits.phone', 'phone'),
+      owner,
+      device,
+    ],
+    edges: [
+      evidence('customer', 'userIdId', 'identify', 'messageId'),
+      evidence('customer', 'anonId', 'identify', 'messageId'),
+      evidence('customer', 'emailId', 'identify', 'messageId'),
+      evidence('customer', 'phoneId', 'identify', 'messageId'),
+      { label: 'USES_DEVICE', from: 'owner', to: 'device', props: { lastSeen: 'ts' } },
+    ],
+  },
+  group: {
+    vertices: [owner, { as: 'account', label: 'Account', key: 'groupId', spread: { path: 'traits' } }],
+    edges: [{ label: 'BELONGS_TO', from: 'owner', to: 'account' }],
+  },
+  alias: {
+    // Segment's alias ties a previous id (usually the anonymousId) to the userId.
+    vertices: [customer, userIdIdentity, identity('previousId', 'anonymousId', 'previousId')],
+    edges: [
+      evidence('customer', 'userIdId', 'alias', 'messageId'),
+      evidence('customer', 'previousId', 'alias', 'messageId'),
+    ],
+  },
+  page: activity,
+  screen: activity,
+  track: activity,
+  trackEvents: {
+    'Order Completed': orderCompleted,
+  },
+};

@@ -1,0 +1,267 @@
+/**
+ * decode → validate → dedupe → map → batch → store, with dead letters.
+ *
+ * Many concurrent `submit` calls (HTTP requests, Kafka partitions) share one
+ * batcher: their mutations are coalesced into store batches that flush on
+ * size or time, and each caller resumes once every batch holding its
+ * mutations is durable. Store batches are applied one at a time; order does
+ * not matter for correctness (versioned merges) but bounded concurrency keeps
+ * memory and store load predictable.
+ */
+import type { Logger } from 'pino';
+import { BatchBuilder, C360Error, type GraphStore, isRetriable, type Mutation } from '../graph-schema';
+import type { DeadLetter, DeadLetterSink } from './dead-letter';
+import type { DedupeStore } from './dedupe';
+import { type DecodeError, MappingError } from './errors';
+import type { EventMapper } from './event-mapper';
+import type { HubEvent, RawMessage, SourceKind } from './hub-event';
+import type { IngestPipeline, RejectedMessage, SubmitResult } from './ingest-pipeline';
+import type { PipelineMetrics } from './pipeline-metrics';
+
+export type DecodeOutcome =
+  | { readonly ok: true; readonly event: HubEvent }
+  | { readonly ok: false; readonly error: DecodeError; readonly index?: number };
+
+/** Structural view of ingest/decoders' Decoder: one raw message may carry several events. */
+export interface PipelineDecoder {
+  decode(raw: RawMessage): readonly DecodeOutcome[];
+}
+
+export interface PipelineOptions {
+  readonly store: GraphStore;
+  readonly decoders: Readonly<Record<SourceKind, PipelineDecoder>>;
+  readonly mapper: EventMapper;
+  readonly dedupe: DedupeStore;
+  readonly deadLetters: DeadLetterSink;
+  readonly logger: Logger;
+  readonly metrics?: PipelineMetrics;
+  /** Flush a store batch once it holds this many mutations. */
+  readonly batchMaxMutations?: number;
+  /** …or once the oldest mutation in it has waited this long. */
+  readonly batchMaxWaitMs?: number;
+  /** Attempts for a batch that fails with a retriable store error before submit rejects. */
+  readonly storeMaxAttempts?: number;
+  readonly storeRetryBaseMs?: number;
+  /** Called after events are durable (segments, triggers, subscriptions hook in here). */
+  readonly onApplied?: (events: readonly HubEvent[]) => void;
+  readonly now?: () => number;
+}
+
+interface PendingBatch {
+  readonly builder: BatchBuilder;
+  readonly done: Promise<void>;
+  resolve(): void;
+  reject(e: unknown): void;
+  timer: NodeJS.Timeout | null;
+}
+
+function deferred(): { promise: Promise<void>; resolve: () => void; reject: (e: unknown) => void } {
+  let resolve!: () => void;
+  let reject!: (e: unknown) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  // A batch nobody awaits yet must not crash the process as an unhandled rejection.
+  promise.catch(() => undefined);
+  return { promise, resolve, reject };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Submitting to a closing pipeline: retriable, because another worker (or this one restarted) will take it. */
+export class PipelineClosedError extends C360Error {
+  override name = 'PipelineClosedError';
+  constructor() {
+    super('IngestPipeline.submit: the pipeline is closed', { code: 'PIPELINE_CLOSED', retriable: true });
+  }
+}
+
+export function createPipeline(options: PipelineOptions): IngestPipeline {
+  const { store, decoders, mapper, dedupe, deadLetters, logger, metrics } = options;
+  const maxMutations = options.batchMaxMutations ?? 5000;
+  const maxWaitMs = options.batchMaxWaitMs ?? 10;
+  const maxAttempts = options.storeMaxAttempts ?? 5;
+  const retryBaseMs = options.storeRetryBaseMs ?? 100;
+  const now = options.now ?? Date.now;
+
+  let pending: PendingBatch | null = null;
+  /** Store applies are chained: one batch in flight at a time. */
+  let applying: Promise<void> = Promise.resolve();
+  let closed = false;
+
+  function newBatch(): PendingBatch {
+    const d = deferred();
+    return { builder: new BatchBuilder(), done: d.promise, resolve: d.resolve, reject: d.reject, timer: null };
+  }
+
+  async function applyWithRetry(batch: PendingBatch): Promise<void> {
+    const graphBatch = batch.builder.build();
+    metrics?.batchMutations.observe(batch.builder.size);
+    metrics?.batchElements.observe(graphBatch.vertices.length + graphBatch.edges.length);
+    for (let attempt = 1; ; attempt++) {
+      const end = metrics?.storeApplySeconds.startTimer({ store: store.kind });
+      try {
+        await store.apply(graphBatch);
+        end?.();
+        return;
+      } catch (e) {
+        end?.();
+        if (!isRetriable(e) || attempt >= maxAttempts) throw e;
+        metrics?.storeRetries.inc({ store: store.kind });
+        const delay = retryBaseMs * 2 ** (attempt - 1) * (0.5 + Math.random() / 2);
+        logger.warn({ err: e, attempt, delayMs: Math.round(delay) }, 'store apply failed, retrying');
+        await sleep(delay);
+      }
+    }
+  }
+
+  function flushPending(): Promise<void> {
+    const batch = pending;
+    if (!batch) return applying;
+    pending = null;
+    if (batch.timer) clearTimeout(batch.timer);
+    applying = applying
+      .catch(() => undefined)
+      .then(() => applyWithRetry(batch))
+      .then(batch.resolve, (e) => {
+        batch.reject(e);
+      });
+    return batch.done;
+  }
+
+  /** Add mutations; returns the batches that hold them. */
+  function enqueue(mutations: readonly Mutation[], into: Set<Promise<void>>): void {
+    for (const m of mutations) {
+      if (!pending) {
+        pending = newBatch();
+        const p = pending;
+        p.timer = setTimeout(() => {
+          if (pending === p) void flushPending();
+        }, maxWaitMs);
+      }
+      pending.builder.add(m);
+      into.add(pending.done);
+      if (pending.builder.size >= maxMutations) void flushPending();
+    }
+  }
+
+  function letter(raw: RawMessage, code: string, message: string, eventId?: string): DeadLetter {
+    return {
+      at: now(),
+      code,
+      message,
+      position: raw.position,
+      originalBase64: raw.value ? raw.value.toString('base64') : null,
+      ...(eventId ? { eventId } : {}),
+    };
+  }
+
+  async function submit(messages: readonly RawMessage[]): Promise<SubmitResult> {
+    if (closed) throw new PipelineClosedError();
+    const rejected: RejectedMessage[] = [];
+    const letters: DeadLetter[] = [];
+    const letterSources: SourceKind[] = [];
+    const candidates: { event: HubEvent; index: number }[] = [];
+    let ignored = 0;
+
+    messages.forEach((raw, index) => {
+      metrics?.received.inc({ source: raw.source });
+      const decoder = decoders[raw.source];
+      let outcomes: readonly DecodeOutcome[];
+      try {
+        outcomes = decoder.decode(raw);
+      } catch (e) {
+        // Decoders are meant never to throw; if one does, the input still must not be lost.
+        const message = `decoder failed: ${e instanceof Error ? e.message : String(e)}`;
+        rejected.push({ index, code: 'DECODER_FAILED', message });
+        letters.push(letter(raw, 'DECODER_FAILED', message));
+        letterSources.push(raw.source);
+        return;
+      }
+      for (const o of outcomes) {
+        if (o.ok) {
+          candidates.push({ event: o.event, index });
+        } else {
+          rejected.push({ index, code: o.error.code, message: o.error.message });
+          const position = o.index === undefined ? raw.position : { ...raw.position, index: o.index };
+          letters.push({ ...letter(raw, o.error.code, o.error.message), position });
+          letterSources.push(raw.source);
+        }
+      }
+    });
+
+    // Dedupe within the submission, then against what was applied before.
+    const unique = new Map<string, { event: HubEvent; index: number }>();
+    let duplicates = 0;
+    for (const c of candidates) {
+      if (unique.has(c.event.id)) duplicates++;
+      else unique.set(c.event.id, c);
+    }
+    const list = [...unique.values()];
+    const seen = dedupe.seen(list.map((c) => c.event.id));
+    const fresh: { event: HubEvent; index: number }[] = [];
+    list.forEach((c, i) => {
+      if (seen[i]) {
+        duplicates++;
+        metrics?.duplicates.inc({ source: c.event.body.source });
+      } else fresh.push(c);
+    });
+
+    const batches = new Set<Promise<void>>();
+    const appliedEvents: HubEvent[] = [];
+    for (const { event, index } of fresh) {
+      let outcome: ReturnType<EventMapper>;
+      try {
+        outcome = mapper(event);
+      } catch (e) {
+        outcome = { ok: false, error: new MappingError('BAD_MAPPING', `mapping failed: ${(e as Error).message}`) };
+      }
+      if (outcome === 'ignore') {
+        ignored++;
+        continue;
+      }
+      if (!outcome.ok) {
+        rejected.push({ index, code: outcome.error.code, message: outcome.error.message });
+        const raw = messages[index];
+        letters.push(letter(raw, outcome.error.code, outcome.error.message, event.id));
+        letterSources.push(raw.source);
+        continue;
+      }
+      enqueue(outcome.mutations, batches);
+      appliedEvents.push(event);
+    }
+
+    // Both must be durable before the caller may commit or answer 200.
+    await Promise.all([deadLetters.write(letters), ...batches]);
+    letters.forEach((l, i) => {
+      metrics?.deadLettered.inc({ source: letterSources[i], reason: l.code });
+    });
+    await dedupe.markSeen(appliedEvents.map((e) => e.id));
+    for (const e of appliedEvents) metrics?.applied.inc({ source: e.body.source });
+    if (appliedEvents.length > 0 && options.onApplied) {
+      try {
+        options.onApplied(appliedEvents);
+      } catch (e) {
+        logger.error({ err: e }, 'onApplied listener failed');
+      }
+    }
+    if (letters.length > 0) {
+      logger.warn({ count: letters.length, codes: [...new Set(letters.map((l) => l.code))] }, 'inputs dead-lettered');
+    }
+    return { applied: appliedEvents.length, duplicates, deadLettered: letters.length, ignored, rejected };
+  }
+
+  return {
+    submit,
+    async flush() {
+      await flushPending();
+      await applying.catch(() => undefined);
+    },
+    async close() {
+      closed = true;
+      await flushPending().catch(() => undefined);
+      await applying.catch(() => undefined);
+    },
+  };
+}

@@ -1,0 +1,218 @@
+/**
+ * The one config module: explicit options over environment over defaults,
+ * every default in one place, names carry units. An invalid value is a
+ * startup error naming the setting and what is allowed — never a silent default.
+ */
+import { resolve } from 'node:path';
+import { ConfigError, type StoreKind } from '../../graph-schema';
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface C360Config {
+  readonly graph: StoreKind;
+  readonly graphUrl: string | null;
+  readonly graphUser: string | null;
+  readonly graphPassword: string | null;
+  readonly kafkaBrokers: readonly string[];
+  readonly dataDir: string;
+  readonly host: string;
+  readonly port: number;
+  readonly writeKeys: readonly string[];
+  readonly demo: boolean;
+  readonly demoCustomers: number;
+  readonly demoSeed: number;
+  readonly logLevel: LogLevel;
+  readonly batchMaxMutations: number;
+  readonly batchMaxWaitMs: number;
+  readonly dedupeMaxEntries: number;
+  readonly maxEventBytes: number;
+  readonly maxBatchBytes: number;
+  readonly shutdownTimeoutMs: number;
+  readonly topics: {
+    readonly clickstream: string;
+    readonly telemetry: string;
+    readonly dlq: string;
+    readonly actions: string;
+    /** Debezium topic prefix: topics are `<prefix>.<schema>.<table>`. */
+    readonly cdcPrefix: string;
+  };
+}
+
+/** Each setting: its environment variable, its default, how to parse it. */
+interface Setting<T> {
+  readonly env: string;
+  readonly default: T;
+  readonly parse: (raw: string, name: string) => T;
+}
+
+function oneOf<T extends string>(allowed: readonly T[]) {
+  return (raw: string, name: string): T => {
+    if ((allowed as readonly string[]).includes(raw)) return raw as T;
+    throw new ConfigError(name, `'${raw}' is not one of ${allowed.join(', ')}`);
+  };
+}
+
+function integer(min: number, max: number) {
+  return (raw: string, name: string): number => {
+    const n = Number(raw);
+    if (!/^-?\d+$/.test(raw.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
+      throw new ConfigError(name, `'${raw}' is not an integer between ${min} and ${max}`);
+    }
+    return n;
+  };
+}
+
+const text = (raw: string) => raw;
+const nullableText = (raw: string) => (raw === '' ? null : raw);
+
+function list(raw: string, name: string): string[] {
+  const items = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+  for (const item of items) {
+    if (/\s/.test(item)) throw new ConfigError(name, `'${item}' contains whitespace`);
+  }
+  return items;
+}
+
+function brokers(raw: string, name: string): string[] {
+  const items = list(raw, name);
+  for (const b of items) {
+    if (!/^[^:\s]+:\d{1,5}$/.test(b)) throw new ConfigError(name, `'${b}' is not host:port`);
+  }
+  return items;
+}
+
+function bool(raw: string, name: string): boolean {
+  if (['1', 'true', 'yes', 'on'].includes(raw.toLowerCase())) return true;
+  if (['0', 'false', 'no', 'off', ''].includes(raw.toLowerCase())) return false;
+  throw new ConfigError(name, `'${raw}' is not a boolean (true/false)`);
+}
+
+const SETTINGS = {
+  graph: {
+    env: 'C360_GRAPH',
+    default: 'embedded' as StoreKind,
+    parse: oneOf<StoreKind>(['embedded', 'gremlin', 'neo4j']),
+  },
+  graphUrl: { env: 'C360_GRAPH_URL', default: null as string | null, parse: nullableText },
+  graphUser: { env: 'C360_GRAPH_USER', default: null as string | null, parse: nullableText },
+  graphPassword: { env: 'C360_GRAPH_PASSWORD', default: null as string | null, parse: nullableText },
+  kafkaBrokers: { env: 'C360_KAFKA_BROKERS', default: [] as string[], parse: brokers },
+  dataDir: { env: 'C360_DATA_DIR', default: '.c360/data', parse: text },
+  host: { env: 'C360_HOST', default: '127.0.0.1', parse: text },
+  port: { env: 'C360_PORT', default: 4000, parse: integer(0, 65535) },
+  writeKeys: { env: 'C360_WRITE_KEYS', default: [] as string[], parse: list },
+  demo: { env: 'C360_DEMO', default: false, parse: bool },
+  demoCustomers: { env: 'C360_DEMO_CUSTOMERS', default: 200, parse: integer(1, 10_000_000) },
+  demoSeed: { env: 'C360_DEMO_SEED', default: 360, parse: integer(0, 2 ** 31 - 1) },
+  logLevel: {
+    env: 'C360_LOG_LEVEL',
+    default: 'info' as LogLevel,
+    parse: oneOf<LogLevel>(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+  },
+  batchMaxMutations: { env: 'C360_BATCH_MAX_MUTATIONS', default: 5000, parse: integer(1, 1_000_000) },
+  batchMaxWaitMs: { env: 'C360_BATCH_MAX_WAIT_MS', default: 10, parse: integer(0, 60_000) },
+  dedupeMaxEntries: { env: 'C360_DEDUPE_MAX_ENTRIES', default: 5_000_000, parse: integer(0, 1_000_000_000) },
+  maxEventBytes: { env: 'C360_MAX_EVENT_BYTES', default: 32 * 1024, parse: integer(256, 16 * 1024 * 1024) },
+  maxBatchBytes: { env: 'C360_MAX_BATCH_BYTES', default: 500 * 1024, parse: integer(1024, 64 * 1024 * 1024) },
+  shutdownTimeoutMs: { env: 'C360_SHUTDOWN_TIMEOUT_MS', default: 15_000, parse: integer(0, 600_000) },
+  topicClickstream: { env: 'C360_TOPIC_CLICKSTREAM', default: 'c360.clickstream', parse: text },
+  topicTelemetry: { env: 'C360_TOPIC_TELEMETRY', default: 'c360.telemetry', parse: text },
+  topicDlq: { env: 'C360_TOPIC_DLQ', default: 'c360.dlq', parse: text },
+  topicActions: { env: 'C360_TOPIC_ACTIONS', default: 'c360.actions', parse: text },
+  cdcPrefix: { env: 'C360_CDC_PREFIX', default: 'c360', parse: text },
+} satisfies Record<string, Setting<unknown>>;
+
+type Settings = typeof SETTINGS;
+export type ConfigOptions = Partial<{ [K in keyof Settings]: Settings[K]['default'] }>;
+
+/** Environment variable names, for `--help` and docs. */
+export function configEnvironmentVariables(): { name: string; env: string; default: unknown }[] {
+  return Object.entries(SETTINGS).map(([name, s]) => ({ name, env: s.env, default: s.default }));
+}
+
+/**
+ * @param options explicit values (CLI flags); `undefined` means "not given".
+ * @param env the process environment, passed in by the composition root.
+ */
+export function createConfig(
+  options: ConfigOptions = {},
+  env: Readonly<Record<string, string | undefined>> = {},
+): C360Config {
+  const read = <K extends keyof Settings>(name: K): Settings[K]['default'] => {
+    const setting = SETTINGS[name] as Setting<Settings[K]['default']>;
+    const explicit = options[name];
+    if (explicit !== undefined) {
+      // Flags arrive as strings from the CLI; validate them with the same parser.
+      return typeof explicit === 'string' && typeof setting.default !== 'string' && setting.default !== null
+        ? setting.parse(explicit, `--${name}`)
+        : (explicit as Settings[K]['default']);
+    }
+    const raw = env[setting.env];
+    return raw === undefined ? setting.default : setting.parse(raw, setting.env);
+  };
+
+  const graph = read('graph');
+  const graphUrl = read('graphUrl');
+  if (graph !== 'embedded' && !graphUrl) {
+    throw new ConfigError(
+      'C360_GRAPH_URL',
+      `is required when C360_GRAPH=${graph} (e.g. ${graph === 'gremlin' ? 'ws://127.0.0.1:8182/gremlin' : 'bolt://127.0.0.1:7687'})`,
+    );
+  }
+  if (graphUrl) {
+    const scheme = graphUrl.split(':')[0];
+    const allowed =
+      graph === 'gremlin' ? ['ws', 'wss'] : graph === 'neo4j' ? ['bolt', 'bolt+s', 'neo4j', 'neo4j+s'] : [];
+    if (!allowed.includes(scheme)) {
+      throw new ConfigError(
+        'C360_GRAPH_URL',
+        `'${scheme}:' URLs do not fit C360_GRAPH=${graph}; use ${allowed.join(', ') || 'no URL'}`,
+      );
+    }
+  }
+  const maxEventBytes = read('maxEventBytes');
+  const maxBatchBytes = read('maxBatchBytes');
+  if (maxBatchBytes < maxEventBytes) {
+    throw new ConfigError('C360_MAX_BATCH_BYTES', `must be at least C360_MAX_EVENT_BYTES (${maxEventBytes})`);
+  }
+  return {
+    graph,
+    graphUrl,
+    graphUser: read('graphUser'),
+    graphPassword: read('graphPassword'),
+    kafkaBrokers: read('kafkaBrokers'),
+    dataDir: resolve(read('dataDir')),
+    host: read('host'),
+    port: read('port'),
+    writeKeys: read('writeKeys'),
+    demo: read('demo'),
+    demoCustomers: read('demoCustomers'),
+    demoSeed: read('demoSeed'),
+    logLevel: read('logLevel'),
+    batchMaxMutations: read('batchMaxMutations'),
+    batchMaxWaitMs: read('batchMaxWaitMs'),
+    dedupeMaxEntries: read('dedupeMaxEntries'),
+    maxEventBytes,
+    maxBatchBytes,
+    shutdownTimeoutMs: read('shutdownTimeoutMs'),
+    topics: {
+      clickstream: read('topicClickstream'),
+      telemetry: read('topicTelemetry'),
+      dlq: read('topicDlq'),
+      actions: read('topicActions'),
+      cdcPrefix: read('cdcPrefix'),
+    },
+  };
+}
+
+/** What is safe to log: secrets replaced. */
+export function redactConfig(config: C360Config): Record<string, unknown> {
+  return {
+    ...config,
+    graphPassword: config.graphPassword ? '***' : null,
+    writeKeys: config.writeKeys.map(() => '***'),
+  };
+}
