@@ -1,0 +1,542 @@
+/**
+ * The embedded GraphStore, the default backend: LMDB is the store of record and serves
+ * every read from its ordered indexes (see embedded-layout.ts), so a restart is instant and
+ * the graph can outgrow the heap. One LMDB write transaction per `apply`.
+ */
+import { open, type RootDatabase } from 'lmdb';
+import type { Logger } from 'pino';
+import {
+  type ApplyResult,
+  type Edge,
+  type EdgeLabel,
+  type ElementState,
+  EMPTY_STATE,
+  edgeId,
+  type GraphBatch,
+  type GraphStore,
+  indexedProperties,
+  isEdgeVisible,
+  isLive,
+  type JsonValue,
+  type Neighbor,
+  type NeighborQuery,
+  type Page,
+  type PageRequest,
+  parseVertexId,
+  type StoreStats,
+  searchableProperties,
+  type TimelineItem,
+  type TimelineQuery,
+  type Vertex,
+  type VertexLabel,
+  visibleProps,
+  visibleVersion,
+} from '../../../graph-schema';
+import { compareByteOrder } from './compare-byte-order';
+import {
+  type AdjacencyDirection,
+  type EmbeddedLayout,
+  LAYOUT_VERSION,
+  lookupKeyPart,
+  NAMED_DATABASES,
+  openEmbeddedLayout,
+  SEARCH_TERM_MAX_CHARS,
+} from './embedded-layout';
+import { EmbeddedStoreError } from './embedded-store-error';
+import { validateBatch, writeBatch } from './write-batch';
+
+export interface EmbeddedStoreOptions {
+  /** Directory of the LMDB environment; created when missing. */
+  readonly path: string;
+  /** Initial map size; LMDB grows it when it fills. */
+  readonly mapSizeBytes?: number;
+  readonly logger?: Logger;
+}
+
+export interface EmbeddedGraphStore extends GraphStore {
+  readonly kind: 'embedded';
+  readonly path: string;
+}
+
+export async function createEmbeddedStore(options: EmbeddedStoreOptions): Promise<EmbeddedGraphStore> {
+  let root: RootDatabase;
+  let layout: EmbeddedLayout;
+  try {
+    root = open({
+      path: options.path,
+      maxDbs: NAMED_DATABASES,
+      ...(options.mapSizeBytes === undefined ? {} : { mapSize: options.mapSizeBytes }),
+      // Durability is the contract of `apply`: never skip syncs, and commit as soon as a batch is queued.
+      noSync: false,
+      commitDelay: 0,
+    });
+    layout = openEmbeddedLayout(root);
+    const stored = layout.meta.get('layoutVersion');
+    if (stored === undefined) await layout.meta.put('layoutVersion', LAYOUT_VERSION);
+    else if (stored !== LAYOUT_VERSION) {
+      await root.close();
+      throw new EmbeddedStoreError(
+        'STORE_OPEN_FAILED',
+        `createEmbeddedStore: ${options.path} has layout version ${String(stored)}, this build reads ${LAYOUT_VERSION}`,
+      );
+    }
+  } catch (error) {
+    if (error instanceof EmbeddedStoreError) throw error;
+    throw new EmbeddedStoreError('STORE_OPEN_FAILED', `createEmbeddedStore: cannot open ${options.path}`, {
+      cause: error,
+    });
+  }
+  options.logger?.info({ path: options.path }, 'embedded graph store opened');
+  return new LmdbGraphStore(options.path, root, layout, options.logger);
+}
+
+type Position = readonly [label: string, neighbour: string, rank: number];
+
+interface AdjacencyEntry {
+  readonly label: EdgeLabel;
+  readonly neighbour: string;
+  readonly direction: AdjacencyDirection;
+  readonly rank: number;
+}
+
+class LmdbGraphStore implements EmbeddedGraphStore {
+  readonly kind = 'embedded' as const;
+  private closed = false;
+  private readonly inFlight = new Set<Promise<unknown>>();
+
+  constructor(
+    readonly path: string,
+    private readonly root: RootDatabase,
+    private readonly layout: EmbeddedLayout,
+    private readonly logger: Logger | undefined,
+  ) {}
+
+  async apply(batch: GraphBatch): Promise<ApplyResult> {
+    this.assertOpen('apply');
+    validateBatch(batch);
+    const result = { vertices: batch.vertices.length, edges: batch.edges.length };
+    if (result.vertices === 0 && result.edges === 0) return result;
+    const write = this.commit(batch);
+    this.inFlight.add(write);
+    try {
+      await write;
+    } finally {
+      this.inFlight.delete(write);
+    }
+    return result;
+  }
+
+  private async commit(batch: GraphBatch): Promise<void> {
+    try {
+      // A child transaction is abortable: if the callback throws, none of the batch is written,
+      // while the commit and its fsync still run on lmdb's writer thread, off the event loop.
+      await this.root.childTransaction(() => writeBatch(this.layout, batch));
+      // With overlappingSync (lmdb's default off Windows) a commit resolves once visible, before it
+      // is synced; `flushed` resolves when this and every earlier commit are on disk.
+      await this.root.flushed;
+    } catch (error) {
+      if (error instanceof EmbeddedStoreError) throw error;
+      this.logger?.error({ err: error, path: this.path }, 'embedded graph store write failed');
+      throw new EmbeddedStoreError('STORE_WRITE_FAILED', `EmbeddedStore.apply: the write transaction failed`, {
+        retriable: true,
+        cause: error,
+      });
+    }
+  }
+
+  async getVertices(ids: readonly string[]): Promise<(Vertex | null)[]> {
+    this.assertOpen('getVertices');
+    return this.read('getVertices', () => {
+      const states = new StateCache(this.layout);
+      return ids.map((id) => {
+        const state = states.vertex(id);
+        return isLive(state) ? toVertex(id, state) : null;
+      });
+    });
+  }
+
+  async neighbors(queries: readonly NeighborQuery[]): Promise<Page<Neighbor>[]> {
+    this.assertOpen('neighbors');
+    for (const q of queries) checkPage('neighbors', q);
+    return this.read('neighbors', () => {
+      const states = new StateCache(this.layout);
+      return queries.map((q) => this.neighborPage(q, states));
+    });
+  }
+
+  private neighborPage(query: NeighborQuery, states: StateCache): Page<Neighbor> {
+    const start = states.vertex(query.id);
+    if (!isLive(start)) return emptyPage();
+    const after = query.after ? decodeNeighborCursor(query.after) : null;
+    const labels = query.edgeLabels?.length ? [...new Set(query.edgeLabels)].sort(compareByteOrder) : null;
+    const vertexLabels = query.vertexLabels?.length ? new Set<string>(query.vertexLabels) : null;
+    const scans =
+      query.direction === 'both'
+        ? [this.adjacency(query.id, 'o', labels, after), this.adjacency(query.id, 'i', labels, after)]
+        : [this.adjacency(query.id, query.direction === 'out' ? 'o' : 'i', labels, after)];
+
+    const items: Neighbor[] = [];
+    const cursors: string[] = [];
+    let hasNextPage = false;
+    for (const entry of mergeSorted(scans, compareEntries)) {
+      // A self-loop is listed once by `both`, as its out side.
+      if (entry.neighbour === query.id && entry.direction === 'i' && query.direction === 'both') continue;
+      if (vertexLabels && !vertexLabels.has(labelOf(entry.neighbour))) continue;
+      const from = entry.direction === 'o' ? query.id : entry.neighbour;
+      const to = entry.direction === 'o' ? entry.neighbour : query.id;
+      const id = edgeId(entry.label, from, to);
+      const edge = states.edge(id);
+      const other = states.vertex(entry.neighbour);
+      const visible = entry.direction === 'o' ? isEdgeVisible(edge, start, other) : isEdgeVisible(edge, other, start);
+      if (!visible) continue;
+      if (items.length === query.first) {
+        hasNextPage = true;
+        break;
+      }
+      items.push({ edge: toEdge(id, entry.label, from, to, edge), vertex: toVertex(entry.neighbour, other) });
+      cursors.push(encodeCursor([entry.label, entry.neighbour, entry.rank]));
+    }
+    return { items, cursors, hasNextPage };
+  }
+
+  /** Adjacency entries of one direction in (edge label, neighbour id) order, strictly after the cursor. */
+  private *adjacency(
+    id: string,
+    direction: AdjacencyDirection,
+    labels: readonly string[] | null,
+    after: Position | null,
+  ): Generator<AdjacencyEntry> {
+    const rank = direction === 'o' ? 0 : 1;
+    for (const label of labels ?? [null]) {
+      if (after && label !== null && compareByteOrder(label, after[0]) < 0) continue;
+      const resume = after && (label === null || label === after[0]);
+      const start = resume
+        ? [id, direction, after[0], after[1]]
+        : label === null
+          ? [id, direction]
+          : [id, direction, label];
+      for (const key of this.layout.adjacency.getKeys({ start })) {
+        if (key[0] !== id || key[1] !== direction || (label !== null && key[2] !== label)) break;
+        const entry: AdjacencyEntry = {
+          label: key[2] as EdgeLabel,
+          neighbour: key[3] as string,
+          direction,
+          rank,
+        };
+        if (after && compareEntries(entry, { label: after[0], neighbour: after[1], rank: after[2] }) <= 0) continue;
+        yield entry;
+      }
+    }
+  }
+
+  async timeline(query: TimelineQuery): Promise<Page<TimelineItem>> {
+    this.assertOpen('timeline');
+    checkPage('timeline', query);
+    const after = query.after ? decodeTimelineCursor(query.after) : null;
+    return this.read('timeline', () => {
+      const states = new StateCache(this.layout);
+      const owners = [...new Set(query.ownerIds)];
+      const labels = query.labels?.length ? new Set<string>(query.labels) : null;
+      const scans = owners.map((owner) => this.timelineScan(owner, after));
+      const items: TimelineItem[] = [];
+      const cursors: string[] = [];
+      let hasNextPage = false;
+      for (const group of groupByItem(mergeSorted(scans, compareTimelineEntries))) {
+        const { ts, itemId } = group[0];
+        if (labels && !labels.has(labelOf(itemId))) continue;
+        const item = states.vertex(itemId);
+        if (!isLive(item)) continue;
+        let via: EdgeLabel | null = null;
+        for (const entry of group) {
+          const edge = states.edge(edgeId(entry.label, entry.owner, itemId));
+          if (!isEdgeVisible(edge, states.vertex(entry.owner), item)) continue;
+          // Reached over several timeline edges: report the first label in byte order, like every store.
+          if (via === null || compareByteOrder(entry.label, via) < 0) via = entry.label;
+        }
+        if (via === null) continue;
+        if (items.length === query.first) {
+          hasNextPage = true;
+          break;
+        }
+        items.push({ vertex: toVertex(itemId, item), ts, via });
+        cursors.push(encodeCursor([ts, itemId]));
+      }
+      return { items, cursors, hasNextPage };
+    });
+  }
+
+  /** One owner's timeline entries, newest first, strictly after the cursor. */
+  private *timelineScan(owner: string, after: readonly [number, string] | null): Generator<TimelineEntry> {
+    // Strings sort after numbers, so [owner, '\uffff'] is above every [owner, ts, …]; a cursor
+    // [owner, ts, itemId] is below its own entries [owner, ts, itemId, label], so they are skipped.
+    const start = after ? [owner, after[0], after[1]] : [owner, '\uffff'];
+    for (const key of this.layout.timeline.getKeys({ start, end: [owner], reverse: true })) {
+      if (key[0] !== owner || typeof key[1] !== 'number') break;
+      yield { owner, ts: key[1], itemId: key[2] as string, label: key[3] as EdgeLabel };
+    }
+  }
+
+  async lookup(label: VertexLabel, property: string, value: JsonValue): Promise<string[]> {
+    this.assertOpen('lookup');
+    if (!indexedProperties(label).includes(property)) {
+      throw new EmbeddedStoreError(
+        'BAD_QUERY',
+        `EmbeddedStore.lookup: ${label}.${property} is not an indexed property`,
+      );
+    }
+    const part = lookupKeyPart(value);
+    if (part === null) return [];
+    const expected = JSON.stringify(value);
+    return this.read('lookup', () => {
+      const ids: string[] = [];
+      for (const key of this.layout.lookup.getKeys({ start: [label, property, part] })) {
+        if (key[0] !== label || key[1] !== property || key[2] !== part) break;
+        const id = key[3] as string;
+        const state = this.layout.vertices.get(id) ?? EMPTY_STATE;
+        // Long values are indexed by prefix; the stored value decides.
+        if (isLive(state) && JSON.stringify(visibleProps(state)[property]) === expected) ids.push(id);
+      }
+      return ids;
+    });
+  }
+
+  async search(label: VertexLabel, text: string, page: PageRequest): Promise<Page<Vertex>> {
+    this.assertOpen('search');
+    checkPage('search', page);
+    const after = page.after ? decodeSearchCursor(page.after) : null;
+    return this.read('search', () =>
+      text === '' ? this.listLabel(label, page.first, after) : this.searchText(label, text, page.first, after),
+    );
+  }
+
+  private listLabel(label: VertexLabel, first: number, after: string | null): Page<Vertex> {
+    const prefix = `${label}:`;
+    const items: Vertex[] = [];
+    let hasNextPage = false;
+    for (const { key, value } of this.layout.vertices.getRange({ start: after ?? prefix })) {
+      if (!key.startsWith(prefix)) break;
+      if (key === after || !isLive(value)) continue;
+      if (items.length === first) {
+        hasNextPage = true;
+        break;
+      }
+      items.push(toVertex(key, value));
+    }
+    return { items, cursors: items.map((v) => encodeCursor([v.id])), hasNextPage };
+  }
+
+  /**
+   * The index is ordered by value, the answer by id: every match of the prefix is collected,
+   * then sorted. Fine for the selective prefixes people type; a one-letter prefix over
+   * millions of vertices reads every match.
+   */
+  private searchText(label: VertexLabel, text: string, first: number, after: string | null): Page<Vertex> {
+    const needle = text.toLowerCase();
+    const term = needle.slice(0, SEARCH_TERM_MAX_CHARS);
+    const candidates = new Set<string>();
+    for (const key of this.layout.search.getKeys({ start: [label, term] })) {
+      if (key[0] !== label || typeof key[1] !== 'string' || !key[1].startsWith(term)) break;
+      candidates.add(key[2] as string);
+    }
+    const ids = [...candidates].sort(compareByteOrder);
+    const properties = searchableProperties(label);
+    const items: Vertex[] = [];
+    let hasNextPage = false;
+    for (const id of ids) {
+      if (after !== null && compareByteOrder(id, after) <= 0) continue;
+      const state = this.layout.vertices.get(id) ?? EMPTY_STATE;
+      if (!isLive(state)) continue;
+      const props = visibleProps(state);
+      const matches = properties.some((p) => {
+        const value = props[p];
+        return typeof value === 'string' && value.toLowerCase().startsWith(needle);
+      });
+      if (!matches) continue;
+      if (items.length === first) {
+        hasNextPage = true;
+        break;
+      }
+      items.push(toVertex(id, state));
+    }
+    return { items, cursors: items.map((v) => encodeCursor([v.id])), hasNextPage };
+  }
+
+  async stats(): Promise<StoreStats> {
+    this.assertOpen('stats');
+    return this.read('stats', () => {
+      const vertices: Record<string, number> = {};
+      const edges: Record<string, number> = {};
+      for (const { key, value } of this.layout.counters.getRange({})) {
+        if (value === 0) continue;
+        if (key[0] === 'v') vertices[key[1] as string] = value;
+        else edges[key[1] as string] = value;
+      }
+      return { vertices, edges } as StoreStats;
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    // Let acknowledged-to-be batches finish so that close never loses a write a caller awaits.
+    await Promise.allSettled([...this.inFlight]);
+    await this.root.close();
+    this.logger?.info({ path: this.path }, 'embedded graph store closed');
+  }
+
+  private assertOpen(operation: string): void {
+    if (this.closed) throw new EmbeddedStoreError('STORE_CLOSED', `EmbeddedStore.${operation}: the store is closed`);
+  }
+
+  /** Reads run synchronously, so each call sees one LMDB snapshot. */
+  private read<T>(operation: string, body: () => T): T {
+    try {
+      return body();
+    } catch (error) {
+      if (error instanceof EmbeddedStoreError) throw error;
+      throw new EmbeddedStoreError('STORE_READ_FAILED', `EmbeddedStore.${operation}: the read failed`, {
+        retriable: true,
+        cause: error,
+      });
+    }
+  }
+}
+
+/** Element states read once per call: a neighbour reached twice, or a shared owner, costs one get. */
+class StateCache {
+  private readonly vertices = new Map<string, ElementState>();
+  constructor(private readonly layout: EmbeddedLayout) {}
+  vertex(id: string): ElementState {
+    let state = this.vertices.get(id);
+    if (state === undefined) {
+      state = this.layout.vertices.get(id) ?? EMPTY_STATE;
+      this.vertices.set(id, state);
+    }
+    return state;
+  }
+  edge(id: string): ElementState {
+    return this.layout.edges.get(id) ?? EMPTY_STATE;
+  }
+}
+
+interface TimelineEntry {
+  readonly owner: string;
+  readonly ts: number;
+  readonly itemId: string;
+  readonly label: EdgeLabel;
+}
+
+function compareEntries(
+  a: { label: string; neighbour: string; rank: number },
+  b: { label: string; neighbour: string; rank: number },
+): number {
+  return compareByteOrder(a.label, b.label) || compareByteOrder(a.neighbour, b.neighbour) || a.rank - b.rank;
+}
+
+/** Newest first: ts descending, then item id descending; an item's entries from several owners are adjacent. */
+function compareTimelineEntries(a: TimelineEntry, b: TimelineEntry): number {
+  return b.ts - a.ts || compareByteOrder(b.itemId, a.itemId);
+}
+
+function* groupByItem(entries: Iterable<TimelineEntry>): Generator<TimelineEntry[]> {
+  let group: TimelineEntry[] = [];
+  for (const entry of entries) {
+    if (group.length > 0 && (group[0].itemId !== entry.itemId || group[0].ts !== entry.ts)) {
+      yield group;
+      group = [];
+    }
+    group.push(entry);
+  }
+  if (group.length > 0) yield group;
+}
+
+/**
+ * Merges iterators that are each sorted by `compare` (ties keep iterator order). Iterators
+ * are closed when the consumer stops early, which releases their LMDB cursors.
+ */
+function* mergeSorted<T>(sources: readonly Iterable<T>[], compare: (a: T, b: T) => number): Generator<T> {
+  const iterators = sources.map((s) => s[Symbol.iterator]());
+  const heads: IteratorResult<T>[] = iterators.map((it) => it.next());
+  try {
+    for (;;) {
+      let best = -1;
+      for (let i = 0; i < heads.length; i++) {
+        const head = heads[i];
+        if (head.done) continue;
+        if (best === -1 || compare(head.value, (heads[best] as IteratorYieldResult<T>).value) < 0) best = i;
+      }
+      if (best === -1) return;
+      yield (heads[best] as IteratorYieldResult<T>).value;
+      heads[best] = iterators[best].next();
+    }
+  } finally {
+    for (let i = 0; i < iterators.length; i++) {
+      if (!heads[i].done) iterators[i].return?.();
+    }
+  }
+}
+
+function labelOf(id: string): string {
+  return parseVertexId(id)?.label ?? '';
+}
+
+function toVertex(id: string, state: ElementState): Vertex {
+  const ref = parseVertexId(id);
+  return {
+    id,
+    label: ref?.label as VertexLabel,
+    key: ref?.key ?? '',
+    props: visibleProps(state),
+    version: visibleVersion(state) ?? '',
+  };
+}
+
+function toEdge(id: string, label: EdgeLabel, from: string, to: string, state: ElementState): Edge {
+  return { id, label, from, to, props: visibleProps(state), version: visibleVersion(state) ?? '' };
+}
+
+function emptyPage<T>(): Page<T> {
+  return { items: [], cursors: [], hasNextPage: false };
+}
+
+function checkPage(operation: string, page: PageRequest): void {
+  if (!Number.isInteger(page.first) || page.first < 0) {
+    throw new EmbeddedStoreError(
+      'BAD_PAGE',
+      `EmbeddedStore.${operation}: first must be a non-negative integer, got ${String(page.first)}`,
+    );
+  }
+}
+
+function encodeCursor(parts: readonly (string | number)[]): string {
+  return Buffer.from(JSON.stringify(parts), 'utf8').toString('base64url');
+}
+
+function decodeCursor(cursor: string, shape: readonly ('string' | 'number')[]): unknown[] {
+  let parts: unknown;
+  try {
+    parts = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch (error) {
+    throw new EmbeddedStoreError('BAD_CURSOR', 'EmbeddedStore: the cursor is not one this store handed out', {
+      cause: error,
+    });
+  }
+  if (!Array.isArray(parts) || parts.length !== shape.length || parts.some((p, i) => typeof p !== shape[i])) {
+    throw new EmbeddedStoreError('BAD_CURSOR', 'EmbeddedStore: the cursor is not one this store handed out');
+  }
+  return parts;
+}
+
+function decodeNeighborCursor(cursor: string): Position {
+  const [label, neighbour, rank] = decodeCursor(cursor, ['string', 'string', 'number']);
+  return [label as string, neighbour as string, rank as number];
+}
+
+function decodeTimelineCursor(cursor: string): readonly [number, string] {
+  const [ts, id] = decodeCursor(cursor, ['number', 'string']);
+  return [ts as number, id as string];
+}
+
+function decodeSearchCursor(cursor: string): string {
+  return decodeCursor(cursor, ['string'])[0] as string;
+}

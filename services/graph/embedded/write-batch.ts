@@ -1,0 +1,239 @@
+/**
+ * The write side of the embedded store: merges a coalesced batch into the stored element
+ * states and keeps every index in step, synchronously, inside the one LMDB write
+ * transaction the caller opened. Reads inside the transaction see its own writes, so each
+ * step computes its index and counter deltas against the state left by the previous step;
+ * the sum of the deltas is therefore exact whatever the batch contains.
+ */
+import {
+  EDGES,
+  type EdgeLabel,
+  type EdgeWrite,
+  type ElementState,
+  EMPTY_STATE,
+  edgeId,
+  type GraphBatch,
+  indexedProperties,
+  isEdgeLabel,
+  isEdgeVisible,
+  isLive,
+  isVertexLabel,
+  type JsonObject,
+  mergeStates,
+  searchableProperties,
+  TIMELINE_EDGE_LABELS,
+  type VertexLabel,
+  type VertexWrite,
+  vertexId,
+  visibleProps,
+} from '../../../graph-schema';
+import {
+  type AdjacencyDirection,
+  type EmbeddedLayout,
+  lookupKeyPart,
+  MAX_VERTEX_ID_BYTES,
+  searchTerm,
+  timelineTs,
+} from './embedded-layout';
+import { EmbeddedStoreError } from './embedded-store-error';
+
+const DIRECTIONS: readonly AdjacencyDirection[] = ['o', 'i'];
+const EMPTY_PROPS: JsonObject = Object.freeze({}) as JsonObject;
+
+/**
+ * Rejects, before anything is written, what LMDB could not store, so a poison batch fails
+ * whole with a non-retriable error instead of aborting half way through a transaction.
+ */
+export function validateBatch(batch: GraphBatch): void {
+  for (const v of batch.vertices) checkVertexRef('vertex', v.label, v.key);
+  for (const e of batch.edges) {
+    if (!isEdgeLabel(e.label)) throw invalid(`unknown edge label ${JSON.stringify(e.label)}`);
+    checkVertexRef('edge endpoint', e.from.label, e.from.key);
+    checkVertexRef('edge endpoint', e.to.label, e.to.key);
+  }
+}
+
+function checkVertexRef(what: string, label: string, key: string): void {
+  if (!isVertexLabel(label)) throw invalid(`${what} has unknown label ${JSON.stringify(label)}`);
+  if (typeof key !== 'string') throw invalid(`${what} ${label} has a non-string key`);
+  const bytes = Buffer.byteLength(key, 'utf8') + label.length + 1;
+  if (bytes > MAX_VERTEX_ID_BYTES) {
+    throw invalid(`${what} id ${label}:${key.slice(0, 40)}… is ${bytes} bytes; at most ${MAX_VERTEX_ID_BYTES} fit`);
+  }
+}
+
+function invalid(message: string): EmbeddedStoreError {
+  return new EmbeddedStoreError('INVALID_ELEMENT', `EmbeddedStore.apply: ${message}`);
+}
+
+/** Runs inside a write transaction; throws to abort it. */
+export function writeBatch(layout: EmbeddedLayout, batch: GraphBatch): void {
+  const counters = new Map<string, number>();
+  for (const v of batch.vertices) writeVertex(layout, v, counters);
+  for (const e of batch.edges) writeEdge(layout, e, counters);
+  for (const [name, delta] of counters) {
+    if (delta === 0) continue;
+    const key = [name.slice(0, 1), name.slice(2)];
+    layout.counters.putSync(key, (layout.counters.get(key) ?? 0) + delta);
+  }
+}
+
+function bump(counters: Map<string, number>, kind: 'v' | 'e', label: string, delta: number): void {
+  if (delta === 0) return;
+  const name = `${kind}:${label}`;
+  counters.set(name, (counters.get(name) ?? 0) + delta);
+}
+
+function writeVertex(layout: EmbeddedLayout, write: VertexWrite, counters: Map<string, number>): void {
+  const id = vertexId(write);
+  const before = layout.vertices.get(id) ?? EMPTY_STATE;
+  const after = mergeStates(before, write.state);
+  if (sameState(before, after)) return;
+  layout.vertices.putSync(id, after);
+
+  const wasLive = isLive(before);
+  const nowLive = isLive(after);
+  bump(counters, 'v', write.label, Number(nowLive) - Number(wasLive));
+
+  const oldProps = wasLive ? visibleProps(before) : EMPTY_PROPS;
+  const newProps = nowLive ? visibleProps(after) : EMPTY_PROPS;
+  reindexLookup(layout, write.label, id, oldProps, newProps);
+  reindexSearch(layout, write.label, id, oldProps, newProps);
+  const oldTs = timelineTs(oldProps);
+  const newTs = timelineTs(newProps);
+  if (oldTs !== newTs) moveTimelineEntries(layout, id, oldTs, newTs);
+
+  // Edge visibility depends on an endpoint only through its liveness and its tombstone.
+  if (wasLive !== nowLive || before.tomb !== after.tomb) {
+    recountIncidentEdges(layout, id, before, after, counters);
+  }
+}
+
+function reindexLookup(
+  layout: EmbeddedLayout,
+  label: VertexLabel,
+  id: string,
+  oldProps: JsonObject,
+  newProps: JsonObject,
+): void {
+  for (const prop of indexedProperties(label)) {
+    const oldPart = lookupKeyPart(oldProps[prop]);
+    const newPart = lookupKeyPart(newProps[prop]);
+    if (oldPart === newPart) continue;
+    if (oldPart !== null) layout.lookup.removeSync([label, prop, oldPart, id]);
+    if (newPart !== null) layout.lookup.putSync([label, prop, newPart, id], true);
+  }
+}
+
+function reindexSearch(
+  layout: EmbeddedLayout,
+  label: VertexLabel,
+  id: string,
+  oldProps: JsonObject,
+  newProps: JsonObject,
+): void {
+  for (const prop of searchableProperties(label)) {
+    const oldTerm = searchTerm(oldProps[prop]);
+    const newTerm = searchTerm(newProps[prop]);
+    if (oldTerm === newTerm) continue;
+    if (oldTerm !== null) layout.search.removeSync([label, oldTerm, id, prop]);
+    if (newTerm !== null) layout.search.putSync([label, newTerm, id, prop], true);
+  }
+}
+
+/** The item's `ts` changed: every owner's timeline entry for it moves to the new position. */
+function moveTimelineEntries(layout: EmbeddedLayout, itemId: string, oldTs: number, newTs: number): void {
+  for (const label of TIMELINE_EDGE_LABELS) {
+    for (const owner of adjacentIds(layout, itemId, 'i', label)) {
+      layout.timeline.removeSync([owner, oldTs, itemId, label]);
+      layout.timeline.putSync([owner, newTs, itemId, label], true);
+    }
+  }
+}
+
+/** Collected into an array: callers write to other databases, which an open cursor must not straddle. */
+function adjacentIds(layout: EmbeddedLayout, id: string, direction: AdjacencyDirection, label: EdgeLabel): string[] {
+  const ids: string[] = [];
+  for (const key of layout.adjacency.getKeys({ start: [id, direction, label] })) {
+    if (key[0] !== id || key[1] !== direction || key[2] !== label) break;
+    ids.push(key[3] as string);
+  }
+  return ids;
+}
+
+function recountIncidentEdges(
+  layout: EmbeddedLayout,
+  id: string,
+  before: ElementState,
+  after: ElementState,
+  counters: Map<string, number>,
+): void {
+  for (const direction of DIRECTIONS) {
+    const entries: [EdgeLabel, string][] = [];
+    for (const key of layout.adjacency.getKeys({ start: [id, direction] })) {
+      if (key[0] !== id || key[1] !== direction) break;
+      entries.push([key[2] as EdgeLabel, key[3] as string]);
+    }
+    for (const [label, neighbour] of entries) {
+      // A self-loop has an entry in both directions but is one edge.
+      if (neighbour === id && direction === 'i') continue;
+      const from = direction === 'o' ? id : neighbour;
+      const to = direction === 'o' ? neighbour : id;
+      const edge = layout.edges.get(edgeId(label, from, to)) ?? EMPTY_STATE;
+      const other = neighbour === id ? null : (layout.vertices.get(neighbour) ?? EMPTY_STATE);
+      const pick = (self: ElementState) => ({
+        from: direction === 'o' ? self : (other ?? self),
+        to: direction === 'o' ? (other ?? self) : self,
+      });
+      const was = pick(before);
+      const now = pick(after);
+      const delta = Number(isEdgeVisible(edge, now.from, now.to)) - Number(isEdgeVisible(edge, was.from, was.to));
+      bump(counters, 'e', label, delta);
+    }
+  }
+}
+
+function writeEdge(layout: EmbeddedLayout, write: EdgeWrite, counters: Map<string, number>): void {
+  const from = vertexId(write.from);
+  const to = vertexId(write.to);
+  const id = edgeId(write.label, from, to);
+  const before = layout.edges.get(id) ?? EMPTY_STATE;
+  const after = mergeStates(before, write.state);
+  if (sameState(before, after)) return;
+  layout.edges.putSync(id, after);
+
+  const fromState = layout.vertices.get(from) ?? EMPTY_STATE;
+  const toState = from === to ? fromState : (layout.vertices.get(to) ?? EMPTY_STATE);
+  const wasLive = isLive(before);
+  const nowLive = isLive(after);
+  if (wasLive !== nowLive) {
+    const timelineKey = EDGES[write.label].timeline
+      ? [from, timelineTs(isLive(toState) ? visibleProps(toState) : EMPTY_PROPS), to, write.label]
+      : null;
+    if (nowLive) {
+      layout.adjacency.putSync([from, 'o', write.label, to], true);
+      layout.adjacency.putSync([to, 'i', write.label, from], true);
+      if (timelineKey) layout.timeline.putSync(timelineKey, true);
+    } else {
+      layout.adjacency.removeSync([from, 'o', write.label, to]);
+      layout.adjacency.removeSync([to, 'i', write.label, from]);
+      if (timelineKey) layout.timeline.removeSync(timelineKey);
+    }
+  }
+  const delta = Number(isEdgeVisible(after, fromState, toState)) - Number(isEdgeVisible(before, fromState, toState));
+  bump(counters, 'e', write.label, delta);
+}
+
+/** Equal states need no write: re-applying a batch touches nothing. */
+export function sameState(a: ElementState, b: ElementState): boolean {
+  if (a.live !== b.live || a.tomb !== b.tomb) return false;
+  const names = Object.keys(a.props);
+  if (names.length !== Object.keys(b.props).length) return false;
+  for (const name of names) {
+    const p = a.props[name];
+    const q = b.props[name];
+    if (q === undefined || p.v !== q.v) return false;
+    if (p.value !== q.value && JSON.stringify(p.value) !== JSON.stringify(q.value)) return false;
+  }
+  return true;
+}
