@@ -1,0 +1,11 @@
+export { canonicalHash, canonicalJson } from './canonical-json';
+export type { ConnectSchema } from './connect-value';
+export { decimalString, decimalToJson } from './connect-value';
+export { createDecoders, type DecoderLookup } from './create-decoders';
+export { createDebeziumDecoder } from './debezium-decoder';
+export type { DecodeOutcome, Decoder, DecoderLimits, DecoderOptions } from './decoder';
+export { DEFAULT_DECODER_LIMITS, resolveDecoderLimits } from './decoder';
+export { parseEventTime } from './event-time';
+export { joinPath, parseJsonBytes, parseJsonText } from './safe-json';
+export { createSegmentDecoder } from './segment-decoder';
+export { createTelemetryDecoder } from './telemetry-decoder';
