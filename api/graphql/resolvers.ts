@@ -1,0 +1,315 @@
+/**
+ * Resolvers for type-defs.ts. Parents are store `Vertex`es (or a `CustomerView`
+ * around one); all store reads go through the per-request loaders so that
+ * sibling fields share round trips.
+ */
+import type { ApolloServerOptionsWithTypeDefs } from '@apollo/server';
+import {
+  type EdgeLabel,
+  type GraphStore,
+  isVertexLabel,
+  type JsonObject,
+  type Neighbor,
+  type NeighborQuery,
+  parseVertexId,
+  type Vertex,
+  type VertexLabel,
+} from '../../graph-schema';
+import { ApiError } from '../api-errors';
+import {
+  type Connection,
+  decodeCursor,
+  isMergeState,
+  isString,
+  MAX_PAGE_SIZE,
+  mergedNeighborQueries,
+  mergeNeighborPages,
+  pageSize,
+  toConnection,
+} from './connections';
+import { deriveHealth } from './health';
+import { identityVertexId } from './identifiers';
+import type { Loaders } from './loaders';
+import { DateTimeScalar, JSONScalar } from './scalars';
+
+export interface GraphQLContext {
+  readonly store: GraphStore;
+  readonly loaders: Loaders;
+}
+
+/**
+ * The root of a 360° view. Usually a Customer vertex; for an identifier that no
+ * customer claims yet (an anonymous visitor) the Identity vertex itself, so an
+ * agent still sees that visitor's devices and timeline.
+ */
+export interface CustomerView {
+  readonly root: Vertex;
+  readonly anonymous: boolean;
+}
+
+/** More identities than this on one profile is an over-merge; the view then covers the first ones only. */
+const MAX_IDENTITIES = MAX_PAGE_SIZE;
+
+const TIMELINE_LABELS: Record<string, VertexLabel> = { EVENT: 'Event', ORDER: 'Order', INTERACTION: 'Interaction' };
+
+interface PageArgs {
+  readonly first?: number | null;
+  readonly after?: string | null;
+}
+
+function identitiesQuery(customerId: string): NeighborQuery {
+  return {
+    id: customerId,
+    direction: 'out',
+    edgeLabels: ['HAS_IDENTITY'],
+    vertexLabels: ['Identity'],
+    first: MAX_IDENTITIES,
+    after: null,
+  };
+}
+
+/** The vertices whose edges make up the customer: the profile and every identity it claims. */
+async function ownersOf(ctx: GraphQLContext, view: CustomerView): Promise<string[]> {
+  if (view.anonymous) return [view.root.id];
+  const page = await ctx.loaders.neighbors.load(identitiesQuery(view.root.id));
+  return [view.root.id, ...page.items.map((n) => n.vertex.id)];
+}
+
+async function mergedNeighbors(
+  ctx: GraphQLContext,
+  view: CustomerView,
+  kind: string,
+  edgeLabels: readonly EdgeLabel[],
+  vertexLabel: VertexLabel,
+  args: PageArgs,
+  defaultSize?: number,
+): Promise<Connection<Vertex>> {
+  const first = pageSize(args.first, defaultSize);
+  const state = decodeCursor(kind, args.after, isMergeState);
+  const owners = await ownersOf(ctx, view);
+  const queries = mergedNeighborQueries(
+    owners,
+    state,
+    { direction: 'out', edgeLabels, vertexLabels: [vertexLabel] },
+    first,
+  );
+  const pages = await Promise.all(queries.map((q) => ctx.loaders.neighbors.load(q)));
+  const merged = mergeNeighborPages(kind, owners, pages, state, first);
+  return { ...merged, edges: merged.edges.map((e) => ({ cursor: e.cursor, node: e.node.vertex })) };
+}
+
+async function viewOfIdentity(ctx: GraphQLContext, identityId: string): Promise<CustomerView | null> {
+  const [identity, claimedBy] = await Promise.all([
+    ctx.loaders.vertex.load(identityId),
+    ctx.loaders.neighbors.load({
+      id: identityId,
+      direction: 'in',
+      edgeLabels: ['HAS_IDENTITY'],
+      vertexLabels: ['Customer'],
+      first: 1,
+      after: null,
+    }),
+  ]);
+  if (identity === null) return null;
+  // Several customers claiming one identifier is an over-merge the identity rules should prevent;
+  // the lowest id wins so the answer is at least stable.
+  const customer = claimedBy.items[0];
+  return customer ? { root: customer.vertex, anonymous: false } : { root: identity, anonymous: true };
+}
+
+async function viewOfId(ctx: GraphQLContext, id: string): Promise<CustomerView | null> {
+  const ref = parseVertexId(id);
+  if (ref && isVertexLabel(ref.label)) {
+    if (ref.label === 'Identity') return viewOfIdentity(ctx, id);
+    if (ref.label !== 'Customer') {
+      throw new ApiError('BAD_USER_INPUT', `id is a ${ref.label} id, not a customer id`, { argument: 'id' });
+    }
+  }
+  // Anything that is not a `Label:key` id is taken as a bare CRM key / userId.
+  const vid = ref?.label === 'Customer' ? id : `Customer:${id}`;
+  const vertex = await ctx.loaders.vertex.load(vid);
+  return vertex ? { root: vertex, anonymous: false } : null;
+}
+
+const str = (v: Vertex, name: string): string | null => {
+  const value = v.props[name];
+  return typeof value === 'string' ? value : null;
+};
+const num = (props: JsonObject, name: string): number | null => {
+  const value = props[name];
+  return typeof value === 'number' ? value : null;
+};
+const obj = (props: JsonObject, name: string): JsonObject => {
+  const value = props[name];
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? value : {};
+};
+
+type Resolvers = NonNullable<ApolloServerOptionsWithTypeDefs<GraphQLContext>['resolvers']>;
+
+export const resolvers: Resolvers = {
+  JSON: JSONScalar,
+  DateTime: DateTimeScalar,
+
+  Query: {
+    customer: async (
+      _: unknown,
+      args: { id?: string | null; identifier?: { type: string; value: string } | null },
+      ctx: GraphQLContext,
+    ) => {
+      const hasId = args.id !== null && args.id !== undefined;
+      const hasIdentifier = args.identifier !== null && args.identifier !== undefined;
+      if (hasId === hasIdentifier) {
+        throw new ApiError('BAD_USER_INPUT', 'pass exactly one of id or identifier');
+      }
+      if (hasId) {
+        if ((args.id as string).trim() === '')
+          throw new ApiError('BAD_USER_INPUT', 'id must not be empty', { argument: 'id' });
+        return viewOfId(ctx, args.id as string);
+      }
+      const { type, value } = args.identifier as { type: string; value: string };
+      return viewOfIdentity(ctx, identityVertexId(type, value));
+    },
+    customers: async (_: unknown, args: PageArgs & { search?: string | null }, ctx: GraphQLContext) => {
+      const first = pageSize(args.first);
+      const after = decodeCursor('customers', args.after, isString);
+      const page = await ctx.store.search('Customer', args.search?.trim() ?? '', { first, after });
+      return toConnection('customers', page, (v): CustomerView => ({ root: v, anonymous: false }));
+    },
+  },
+
+  Customer: {
+    id: (view: CustomerView) => view.root.id,
+    anonymous: (view: CustomerView) => view.anonymous,
+    traits: (view: CustomerView) => (view.anonymous ? {} : view.root.props),
+    identities: async (view: CustomerView, _: unknown, ctx: GraphQLContext) => {
+      if (view.anonymous) return [{ vertex: view.root, evidence: null }];
+      const page = await ctx.loaders.neighbors.load(identitiesQuery(view.root.id));
+      return page.items.map((n: Neighbor) => ({ vertex: n.vertex, evidence: n.edge.props }));
+    },
+    devices: (view: CustomerView, args: PageArgs, ctx: GraphQLContext) =>
+      mergedNeighbors(ctx, view, 'devices', ['USES_DEVICE'], 'Device', args),
+    accounts: (view: CustomerView, args: PageArgs, ctx: GraphQLContext) =>
+      mergedNeighbors(ctx, view, 'accounts', ['BELONGS_TO', 'OWNS'], 'Account', args),
+    orders: (view: CustomerView, args: PageArgs, ctx: GraphQLContext) =>
+      mergedNeighbors(ctx, view, 'orders', ['PLACED'], 'Order', args),
+    interactions: (view: CustomerView, args: PageArgs, ctx: GraphQLContext) =>
+      mergedNeighbors(ctx, view, 'interactions', ['CONTACTED'], 'Interaction', args),
+    timeline: async (
+      view: CustomerView,
+      args: PageArgs & { types?: readonly string[] | null },
+      ctx: GraphQLContext,
+    ) => {
+      const first = pageSize(args.first);
+      const after = decodeCursor('timeline', args.after, isString);
+      const labels = args.types?.length ? [...new Set(args.types.map((t) => TIMELINE_LABELS[t]))] : undefined;
+      const ownerIds = await ownersOf(ctx, view);
+      const page = await ctx.store.timeline({ ownerIds, labels, first, after });
+      return toConnection('timeline', page, (item) => item.vertex);
+    },
+    health: async (view: CustomerView, _: unknown, ctx: GraphQLContext) => {
+      const devices = await mergedNeighbors(ctx, view, 'devices', ['USES_DEVICE'], 'Device', { first: MAX_PAGE_SIZE });
+      return deriveHealth(devices.edges.map((e) => e.node));
+    },
+    // Membership is served by the segments release; an empty list keeps the contract stable until then.
+    segments: () => [],
+    similar: (_view: CustomerView, args: { first?: number | null }) => {
+      pageSize(args.first, 10);
+      // Similarity comes with the analytics release; validate the argument now so clients see errors early.
+      return [];
+    },
+  },
+
+  Identity: {
+    id: (i: { vertex: Vertex }) => i.vertex.id,
+    type: (i: { vertex: Vertex }) => str(i.vertex, 'type') ?? i.vertex.key.slice(0, i.vertex.key.indexOf(':')),
+    value: (i: { vertex: Vertex }) => str(i.vertex, 'value') ?? i.vertex.key.slice(i.vertex.key.indexOf(':') + 1),
+    evidence: (i: { evidence: JsonObject | null }) => i.evidence,
+  },
+
+  IdentityEvidence: {
+    rule: (e: JsonObject) => (typeof e.rule === 'string' ? e.rule : null),
+    sourceId: (e: JsonObject) => (typeof e.sourceId === 'string' ? e.sourceId : null),
+    at: (e: JsonObject) => num(e, 'at'),
+  },
+
+  Device: {
+    type: (v: Vertex) => str(v, 'type'),
+    manufacturer: (v: Vertex) => str(v, 'manufacturer'),
+    model: (v: Vertex) => str(v, 'model'),
+    firmware: (v: Vertex) => str(v, 'firmware'),
+    lastSeen: (v: Vertex) => num(v.props, 'lastSeen'),
+    properties: (v: Vertex) => v.props,
+  },
+
+  Account: {
+    name: (v: Vertex) => str(v, 'name'),
+    status: (v: Vertex) => str(v, 'status'),
+    plan: (v: Vertex) => str(v, 'plan'),
+    createdAt: (v: Vertex) => num(v.props, 'createdAt'),
+    properties: (v: Vertex) => v.props,
+  },
+
+  TimelineItem: {
+    __resolveType: (v: Vertex) => {
+      switch (v.label) {
+        case 'Event':
+        case 'Order':
+        case 'Interaction':
+          return v.label;
+        default:
+          // Timeline edges only reach these labels (graph-schema model); anything else is a store bug.
+          throw new TypeError(`TimelineItem: unexpected ${v.label} on a timeline`);
+      }
+    },
+  },
+
+  Event: {
+    ts: (v: Vertex) => num(v.props, 'ts'),
+    type: (v: Vertex) => str(v, 'type'),
+    name: (v: Vertex) => str(v, 'name'),
+    properties: (v: Vertex) => obj(v.props, 'properties'),
+  },
+
+  Order: {
+    ts: (v: Vertex) => num(v.props, 'ts'),
+    status: (v: Vertex) => str(v, 'status'),
+    total: (v: Vertex) => num(v.props, 'total'),
+    currency: (v: Vertex) => str(v, 'currency'),
+    properties: (v: Vertex) => v.props,
+    products: async (v: Vertex, _: unknown, ctx: GraphQLContext) => {
+      const page = await ctx.loaders.neighbors.load({
+        id: v.id,
+        direction: 'out',
+        edgeLabels: ['CONTAINS'],
+        vertexLabels: ['Product'],
+        first: MAX_PAGE_SIZE,
+        after: null,
+      });
+      return page.items.map((n) => ({
+        product: n.vertex,
+        quantity: num(n.edge.props, 'quantity'),
+        price: num(n.edge.props, 'price'),
+      }));
+    },
+  },
+
+  Product: {
+    name: (v: Vertex) => str(v, 'name'),
+    category: (v: Vertex) => str(v, 'category'),
+    price: (v: Vertex) => num(v.props, 'price'),
+  },
+
+  Interaction: {
+    ts: (v: Vertex) => num(v.props, 'ts'),
+    channel: (v: Vertex) => str(v, 'channel'),
+    subject: (v: Vertex) => str(v, 'subject'),
+    status: (v: Vertex) => str(v, 'status'),
+    priority: (v: Vertex) => str(v, 'priority'),
+    properties: (v: Vertex) => v.props,
+  },
+
+  Segment: {
+    id: (v: Vertex) => v.id,
+    name: (v: Vertex) => str(v, 'name'),
+  },
+};

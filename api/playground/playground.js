@@ -1,0 +1,114 @@
+// The c360 playground: GraphiQL served by c360 itself (no CDN), preloaded with
+// the operations a support agent or integrator needs first. Runs in the browser
+// as a plain script: Content-Security-Policy forbids inline scripts.
+(() => {
+  const examples = [
+    {
+      query: `# Look a customer up by one of its identifiers: email, phone, userId, anonymousId, crmId, …
+# An identifier no customer claims yet returns an anonymous view (anonymous: true).
+query CustomerByEmail($email: String!) {
+  customer(identifier: { type: "email", value: $email }) {
+    id
+    anonymous
+    traits
+    identities {
+      type
+      value
+      evidence { rule sourceId at }
+    }
+  }
+}
+`,
+      variables: JSON.stringify({ email: 'ann@example.com' }, null, 2),
+    },
+    {
+      query: `# The 360° view: profile, identities, devices, accounts, orders, support contacts,
+# health and the newest timeline items, in one request.
+query Customer360($id: ID!) {
+  customer(id: $id) {
+    id
+    traits
+    health { status reasons }
+    identities { type value }
+    devices(first: 10) { edges { node { id type model firmware lastSeen properties } } }
+    accounts(first: 10) { edges { node { id name plan status } } }
+    orders(first: 10) {
+      edges { node { id ts status total currency products { quantity price product { id name } } } }
+    }
+    interactions(first: 10) { edges { node { id ts channel subject status priority } } }
+    timeline(first: 10) {
+      edges {
+        node {
+          __typename
+          id
+          ts
+          ... on Event { type name properties }
+          ... on Order { status total currency }
+          ... on Interaction { channel subject status }
+        }
+      }
+      pageInfo { hasNextPage endCursor }
+    }
+  }
+}
+`,
+      variables: JSON.stringify({ id: 'Customer:c-0001' }, null, 2),
+    },
+    {
+      query: `# Page through a customer's timeline, newest first. Run once, then copy
+# pageInfo.endCursor into the "after" variable to get the next page.
+query TimelinePage($id: ID!, $after: String, $types: [TimelineType!]) {
+  customer(id: $id) {
+    id
+    timeline(first: 20, after: $after, types: $types) {
+      edges {
+        cursor
+        node {
+          __typename
+          id
+          ts
+          ... on Event { type name }
+          ... on Order { status total currency }
+          ... on Interaction { channel subject }
+        }
+      }
+      pageInfo { hasNextPage endCursor }
+    }
+  }
+}
+`,
+      variables: JSON.stringify(
+        { id: 'Customer:c-0001', after: null, types: ['EVENT', 'ORDER', 'INTERACTION'] },
+        null,
+        2,
+      ),
+    },
+    {
+      query: `# Find customers by the start of a name or email (case-insensitive);
+# an empty search lists every customer.
+query SearchCustomers($search: String, $after: String) {
+  customers(search: $search, first: 10, after: $after) {
+    edges {
+      cursor
+      node { id traits health { status } }
+    }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+`,
+      variables: JSON.stringify({ search: '', after: null }, null, 2),
+    },
+  ];
+
+  // The page is served at the GraphQL endpoint itself, so its own path is the endpoint.
+  const fetcher = GraphiQL.createFetcher({ url: window.location.pathname });
+  const root = ReactDOM.createRoot(document.getElementById('graphiql'));
+  root.render(
+    React.createElement(GraphiQL, {
+      fetcher,
+      defaultTabs: examples,
+      defaultEditorToolsVisibility: 'variables',
+      shouldPersistHeaders: false,
+    }),
+  );
+})();
