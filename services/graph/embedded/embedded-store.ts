@@ -165,9 +165,9 @@ class LmdbGraphStore implements EmbeddedGraphStore {
   }
 
   private neighborPage(query: NeighborQuery, states: StateCache): Page<Neighbor> {
+    const after = query.after ? decodeNeighborCursor(query.after) : null;
     const start = states.vertex(query.id);
     if (!isLive(start)) return emptyPage();
-    const after = query.after ? decodeNeighborCursor(query.after) : null;
     const labels = query.edgeLabels?.length ? [...new Set(query.edgeLabels)].sort(compareByteOrder) : null;
     const vertexLabels = query.vertexLabels?.length ? new Set<string>(query.vertexLabels) : null;
     const scans =
