@@ -125,7 +125,12 @@ export interface SegmentMappings {
 export const segmentMappings: SegmentMappings = {
   identify: {
     vertices: [
-      { ...customer, spread: { path: 'traits' }, props: { email: { path: 'traits.email', as: 'email' } } },
+      {
+        ...customer,
+        spread: { path: 'traits' },
+        // Same normalized form as the CRM's columns, so the newest write wins on equal terms.
+        props: { email: { path: 'traits.email', as: 'email' }, phone: { path: 'traits.phone', as: 'phone' } },
+      },
       // Traits of a visitor who is not known yet stay on the visitor's identity, not dropped.
       { ...anonymousIdentity, as: 'anonWithTraits', spread: { path: 'traits' }, when: { absent: ['userId'] } },
       anonymousIdentity,

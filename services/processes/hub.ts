@@ -1,0 +1,201 @@
+/**
+ * The composition root of the all-in-one hub process: config → store, dedupe,
+ * dead letters, decoders, mapper, pipeline → HTTP (GraphQL, playground,
+ * collector, operations). Everything the rest of the code uses is built here
+ * and passed down; nothing below reads the environment.
+ *
+ * Lifecycle (STYLE §9): starting → seeding (demo data, while already serving)
+ * → ready → draining → stopped. Draining stops accepting HTTP, flushes
+ * in-flight batches, then closes dedupe, dead letters and the store — in that
+ * order, so nothing acknowledged is lost.
+ */
+import { mkdirSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import { createHttpApp, startHttpServer } from '../../api';
+import { ConfigError, defaultMappings, type GraphStore } from '../../graph-schema';
+import {
+  createEventMapper,
+  createFileDeadLetterSink,
+  createLmdbDedupe,
+  createPipeline,
+  createPipelineMetrics,
+  type HubEvent,
+  type IngestPipeline,
+  type RawMessage,
+} from '../../ingest';
+import { createDecoders } from '../../ingest/decoders';
+import { runDemo } from '../../scripts/demo';
+import type { C360Config } from '../config';
+import { createEmbeddedStore } from '../graph';
+
+export type HubPhase = 'starting' | 'seeding' | 'ready' | 'draining' | 'stopped';
+
+export interface Hub {
+  readonly url: string;
+  readonly store: GraphStore;
+  readonly pipeline: IngestPipeline;
+  readonly registry: Registry;
+  phase(): HubPhase;
+  /** Resolves when demo data (if any) is loaded. */
+  readonly seeded: Promise<void>;
+  /** Drain and stop. Idempotent. */
+  close(): Promise<void>;
+}
+
+export interface HubDeps {
+  readonly logger: Logger;
+  /** Listeners for applied events (tests, later: segments and triggers). */
+  readonly onApplied?: (events: readonly HubEvent[]) => void;
+}
+
+/** The store the config names. Gremlin and Neo4j adapters land with their own issues. */
+export async function openGraphStore(config: C360Config, logger: Logger): Promise<GraphStore> {
+  switch (config.graph) {
+    case 'embedded':
+      return createEmbeddedStore({ path: join(config.dataDir, 'graph'), logger });
+    case 'gremlin':
+    case 'neo4j':
+      throw new ConfigError('C360_GRAPH', `'${config.graph}' is not available in this build yet; use 'embedded'`);
+    default: {
+      const never: never = config.graph;
+      throw new ConfigError('C360_GRAPH', `unknown store ${String(never)}`);
+    }
+  }
+}
+
+export interface Ingest {
+  readonly pipeline: IngestPipeline;
+  close(): Promise<void>;
+}
+
+/** The ingest half (used by the hub, `c360 seed`, `c360 replay`). */
+export function createIngest(
+  config: C360Config,
+  store: GraphStore,
+  registry: Registry,
+  logger: Logger,
+  onApplied?: (events: readonly HubEvent[]) => void,
+): Ingest {
+  mkdirSync(config.dataDir, { recursive: true });
+  const dedupe = createLmdbDedupe({ path: join(config.dataDir, 'dedupe'), maxEntries: config.dedupeMaxEntries });
+  const deadLetters = createFileDeadLetterSink(join(config.dataDir, 'dead-letters.ndjson'));
+  const pipeline = createPipeline({
+    store,
+    decoders: createDecoders({ maxEventBytes: config.maxEventBytes }),
+    mapper: createEventMapper(defaultMappings),
+    dedupe,
+    deadLetters,
+    logger: logger.child({ component: 'pipeline' }),
+    metrics: createPipelineMetrics(registry),
+    batchMaxMutations: config.batchMaxMutations,
+    batchMaxWaitMs: config.batchMaxWaitMs,
+    ...(onApplied ? { onApplied } : {}),
+  });
+  return {
+    pipeline,
+    async close() {
+      await pipeline.close();
+      await deadLetters.close();
+      await dedupe.close();
+    },
+  };
+}
+
+/** Demo data is loaded once per data dir and seed; a restart does not reload it. */
+async function seedDemo(config: C360Config, pipeline: IngestPipeline, logger: Logger): Promise<void> {
+  const marker = join(config.dataDir, 'demo-seeded.json');
+  const wanted = JSON.stringify({ seed: config.demoSeed, customers: config.demoCustomers });
+  const existing = await readFile(marker, 'utf8').catch(() => null);
+  if (existing === wanted) {
+    logger.info({ customers: config.demoCustomers }, 'demo data already loaded');
+    return;
+  }
+  logger.info({ customers: config.demoCustomers, seed: config.demoSeed }, 'loading demo data');
+  const result = await runDemo({
+    customers: config.demoCustomers,
+    seed: config.demoSeed,
+    submit: (batch: readonly RawMessage[]) => pipeline.submit(batch),
+    batchSize: 500,
+    progress: process.stdout.isTTY === true,
+  });
+  await writeFile(marker, wanted);
+  logger.info({ ...result }, 'demo data loaded');
+}
+
+export async function startHub(config: C360Config, deps: HubDeps): Promise<Hub> {
+  const { logger } = deps;
+  let phase: HubPhase = 'starting';
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'c360_' });
+
+  const store = await openGraphStore(config, logger.child({ component: 'store', store: config.graph }));
+  const ingest = createIngest(config, store, registry, logger, deps.onApplied);
+  const writeKeys = config.writeKeys.length > 0 ? config.writeKeys : config.demo ? ['demo'] : [];
+  if (writeKeys.length === 0) {
+    throw new ConfigError(
+      'C360_WRITE_KEYS',
+      'set at least one collector write key (or start with --demo for the key "demo")',
+    );
+  }
+
+  const app = createHttpApp({
+    store,
+    pipeline: ingest.pipeline,
+    registry,
+    logger: logger.child({ component: 'http' }),
+    config: {
+      writeKeys,
+      maxEventBytes: config.maxEventBytes,
+      maxBatchBytes: config.maxBatchBytes,
+      playground: true,
+      graphqlPath: '/graphql',
+    },
+    readiness: () =>
+      phase === 'ready' || phase === 'seeding'
+        ? { ready: true, reasons: phase === 'seeding' ? ['demo data still loading'] : [] }
+        : { ready: false, reasons: [`hub is ${phase}`] },
+  });
+  const http = await startHttpServer(app, { port: config.port, host: config.host });
+  logger.info({ url: `${http.url}/graphql`, store: config.graph }, 'c360 is serving');
+
+  let seeded: Promise<void> = Promise.resolve();
+  if (config.demo) {
+    phase = 'seeding';
+    seeded = seedDemo(config, ingest.pipeline, logger).then(
+      () => {
+        if (phase === 'seeding') phase = 'ready';
+      },
+      (e) => {
+        logger.error({ err: e }, 'demo data failed to load');
+        if (phase === 'seeding') phase = 'ready';
+      },
+    );
+  } else {
+    phase = 'ready';
+  }
+
+  let closing: Promise<void> | null = null;
+  return {
+    url: http.url,
+    store,
+    pipeline: ingest.pipeline,
+    registry,
+    phase: () => phase,
+    seeded,
+    close() {
+      closing ??= (async () => {
+        phase = 'draining';
+        logger.info('draining: no new requests, flushing in-flight batches');
+        await http.close();
+        await ingest.close();
+        await store.close();
+        phase = 'stopped';
+        logger.info('stopped');
+      })();
+      return closing;
+    },
+  };
+}
