@@ -11,14 +11,13 @@ import express, { type NextFunction, type Request, type Response } from 'express
 export const PLAYGROUND_ASSETS_PATH = '/playground/assets';
 
 /**
- * Only 'self': every script, style and request stays on this server. GraphiQL's
- * stylesheet embeds its fonts and icons as data: URLs, and its editor and
- * popovers set element styles at run time, hence those two allowances.
+ * Only 'self': every script, style and request stays on this server. The one
+ * allowance is data: fonts and images, which GraphiQL's stylesheet embeds.
  */
 export const PLAYGROUND_CSP = [
   "default-src 'self'",
   "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
+  "style-src 'self'",
   "img-src 'self' data:",
   "font-src 'self' data:",
   "connect-src 'self'",

@@ -6,6 +6,7 @@
     {
       query: `# Look a customer up by one of its identifiers: email, phone, userId, anonymousId, crmId, …
 # An identifier no customer claims yet returns an anonymous view (anonymous: true).
+# Demo data: run SearchCustomers to find real emails; demo customer ids are Customer:C0000001, …
 query CustomerByEmail($email: String!) {
   customer(identifier: { type: "email", value: $email }) {
     id
@@ -52,7 +53,7 @@ query Customer360($id: ID!) {
   }
 }
 `,
-      variables: JSON.stringify({ id: 'Customer:c-0001' }, null, 2),
+      variables: JSON.stringify({ id: 'Customer:C0000001' }, null, 2),
     },
     {
       query: `# Page through a customer's timeline, newest first. Run once, then copy
@@ -78,7 +79,7 @@ query TimelinePage($id: ID!, $after: String, $types: [TimelineType!]) {
 }
 `,
       variables: JSON.stringify(
-        { id: 'Customer:c-0001', after: null, types: ['EVENT', 'ORDER', 'INTERACTION'] },
+        { id: 'Customer:C0000001', after: null, types: ['EVENT', 'ORDER', 'INTERACTION'] },
         null,
         2,
       ),
@@ -107,6 +108,9 @@ query SearchCustomers($search: String, $after: String) {
     React.createElement(GraphiQL, {
       fetcher,
       defaultTabs: examples,
+      // GraphiQL seeds the editors of the first tab from these props, not from defaultTabs[0].
+      query: examples[0].query,
+      variables: examples[0].variables,
       defaultEditorToolsVisibility: 'variables',
       shouldPersistHeaders: false,
     }),
