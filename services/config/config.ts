@@ -36,6 +36,27 @@ export interface C360Config {
     /** Debezium topic prefix: topics are `<prefix>.<schema>.<table>`. */
     readonly cdcPrefix: string;
   };
+  /** Kafka mode (when kafkaBrokers is set): the ingest consumer group and the topics it provisions. */
+  readonly kafka: {
+    readonly clientId: string;
+    readonly groupId: string;
+    /** Partitions one worker processes at once; their submits share the pipeline's store batches. */
+    readonly partitionsConsumedConcurrently: number;
+    /** A killed worker's partitions move to the others after this long without heartbeats. */
+    readonly sessionTimeoutMs: number;
+    /** Attempts to submit one poll batch before its partition is paused. */
+    readonly maxRetries: number;
+    readonly retryBaseMs: number;
+    /** How long a paused partition waits before a probe resumes it. */
+    readonly pauseMs: number;
+    /** Partitions of the clickstream and telemetry topics when they are created. */
+    readonly topicPartitions: number;
+    readonly actionsPartitions: number;
+    /** How often consumer lag is sampled into metrics. */
+    readonly lagSampleIntervalMs: number;
+    /** How often new CDC topics matching the pattern are looked for. */
+    readonly topicRefreshMs: number;
+  };
 }
 
 /** Each setting: its environment variable, its default, how to parse it. */
@@ -123,6 +144,27 @@ const SETTINGS = {
   topicDlq: { env: 'C360_TOPIC_DLQ', default: 'c360.dlq', parse: text },
   topicActions: { env: 'C360_TOPIC_ACTIONS', default: 'c360.actions', parse: text },
   cdcPrefix: { env: 'C360_CDC_PREFIX', default: 'c360', parse: text },
+  kafkaClientId: { env: 'C360_KAFKA_CLIENT_ID', default: 'c360', parse: text },
+  kafkaGroupId: { env: 'C360_KAFKA_GROUP_ID', default: 'c360-ingest', parse: text },
+  // Two cores: three partitions in flight let one decode while others wait on the store.
+  kafkaPartitionsConsumedConcurrently: {
+    env: 'C360_KAFKA_PARTITIONS_CONSUMED_CONCURRENTLY',
+    default: 3,
+    parse: integer(1, 256),
+  },
+  // Kafka brokers accept 6 s to 300 s by default (group.min/max.session.timeout.ms).
+  kafkaSessionTimeoutMs: { env: 'C360_KAFKA_SESSION_TIMEOUT_MS', default: 30_000, parse: integer(6_000, 300_000) },
+  kafkaMaxRetries: { env: 'C360_KAFKA_MAX_RETRIES', default: 5, parse: integer(0, 1000) },
+  kafkaRetryBaseMs: { env: 'C360_KAFKA_RETRY_BASE_MS', default: 200, parse: integer(1, 60_000) },
+  kafkaPauseMs: { env: 'C360_KAFKA_PAUSE_MS', default: 10_000, parse: integer(100, 3_600_000) },
+  kafkaTopicPartitions: { env: 'C360_KAFKA_TOPIC_PARTITIONS', default: 6, parse: integer(1, 10_000) },
+  kafkaActionsPartitions: { env: 'C360_KAFKA_ACTIONS_PARTITIONS', default: 3, parse: integer(1, 10_000) },
+  kafkaLagSampleIntervalMs: {
+    env: 'C360_KAFKA_LAG_SAMPLE_INTERVAL_MS',
+    default: 15_000,
+    parse: integer(100, 3_600_000),
+  },
+  kafkaTopicRefreshMs: { env: 'C360_KAFKA_TOPIC_REFRESH_MS', default: 60_000, parse: integer(100, 3_600_000) },
 } satisfies Record<string, Setting<unknown>>;
 
 type Settings = typeof SETTINGS;
@@ -204,6 +246,19 @@ export function createConfig(
       dlq: read('topicDlq'),
       actions: read('topicActions'),
       cdcPrefix: read('cdcPrefix'),
+    },
+    kafka: {
+      clientId: read('kafkaClientId'),
+      groupId: read('kafkaGroupId'),
+      partitionsConsumedConcurrently: read('kafkaPartitionsConsumedConcurrently'),
+      sessionTimeoutMs: read('kafkaSessionTimeoutMs'),
+      maxRetries: read('kafkaMaxRetries'),
+      retryBaseMs: read('kafkaRetryBaseMs'),
+      pauseMs: read('kafkaPauseMs'),
+      topicPartitions: read('kafkaTopicPartitions'),
+      actionsPartitions: read('kafkaActionsPartitions'),
+      lagSampleIntervalMs: read('kafkaLagSampleIntervalMs'),
+      topicRefreshMs: read('kafkaTopicRefreshMs'),
     },
   };
 }

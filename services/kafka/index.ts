@@ -1,0 +1,19 @@
+export { isKafkaJsError, isKafkaRetriable, KafkaUnavailableError } from './errors';
+export { createKafkaClient, type KafkaClientOptions } from './kafka-client';
+export {
+  createKafkaDeadLetterSink,
+  type KafkaDeadLetter,
+  type KafkaDeadLetterSinkOptions,
+  toDeadLetterRecord,
+} from './kafka-dead-letter-sink';
+export { HEADERS, headerText } from './kafka-headers';
+export {
+  createKafkaIngestWorker,
+  type KafkaIngestWorker,
+  type KafkaIngestWorkerOptions,
+  type PausedPartition,
+  type WorkerState,
+} from './kafka-ingest-worker';
+export { createKafkaMetrics, type KafkaMetrics } from './kafka-metrics';
+export { createKafkaProducerPipeline, type KafkaProducerPipelineOptions } from './kafka-producer-pipeline';
+export { cdcTopicPattern, ensureTopics, type HubTopics, hubTopicSpecs, type TopicSpec } from './kafka-topics';
