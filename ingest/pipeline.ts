@@ -9,7 +9,7 @@
  * memory and store load predictable.
  */
 import type { Logger } from 'pino';
-import { BatchBuilder, C360Error, type GraphStore, isRetriable, type Mutation } from '../graph-schema';
+import { BatchBuilder, C360Error, type GraphStore, isRetriable, type Mutation, vertexId } from '../graph-schema';
 import type { DeadLetter, DeadLetterSink } from './dead-letter';
 import type { DedupeStore } from './dedupe';
 import { type DecodeError, MappingError } from './errors';
@@ -42,9 +42,18 @@ export interface PipelineOptions {
   /** Attempts for a batch that fails with a retriable store error before submit rejects. */
   readonly storeMaxAttempts?: number;
   readonly storeRetryBaseMs?: number;
-  /** Called after events are durable (segments, triggers, subscriptions hook in here). */
-  readonly onApplied?: (events: readonly HubEvent[]) => void;
+  /**
+   * Called after events are durable, with the vertices they touched — live
+   * segments, health triggers and subscriptions re-evaluate just those.
+   */
+  readonly onApplied?: (applied: AppliedEvents) => void;
   readonly now?: () => number;
+}
+
+export interface AppliedEvents {
+  readonly events: readonly HubEvent[];
+  /** Ids of every vertex the events wrote (including edge endpoints). */
+  readonly vertexIds: ReadonlySet<string>;
 }
 
 interface PendingBatch {
@@ -210,6 +219,7 @@ export function createPipeline(options: PipelineOptions): IngestPipeline {
 
     const batches = new Set<Promise<void>>();
     const appliedEvents: HubEvent[] = [];
+    const touched = options.onApplied ? new Set<string>() : null;
     for (const { event, index } of fresh) {
       let outcome: ReturnType<EventMapper>;
       try {
@@ -230,6 +240,14 @@ export function createPipeline(options: PipelineOptions): IngestPipeline {
       }
       enqueue(outcome.mutations, batches);
       appliedEvents.push(event);
+      if (touched) {
+        for (const m of outcome.mutations) {
+          if (m.op === 'upsertEdge' || m.op === 'deleteEdge') {
+            touched.add(vertexId(m.from));
+            touched.add(vertexId(m.to));
+          } else touched.add(vertexId(m));
+        }
+      }
     }
 
     // Both must be durable before the caller may commit or answer 200.
@@ -239,9 +257,9 @@ export function createPipeline(options: PipelineOptions): IngestPipeline {
     });
     await dedupe.markSeen(appliedEvents.map((e) => e.id));
     for (const e of appliedEvents) metrics?.applied.inc({ source: e.body.source });
-    if (appliedEvents.length > 0 && options.onApplied) {
+    if (appliedEvents.length > 0 && options.onApplied && touched) {
       try {
-        options.onApplied(appliedEvents);
+        options.onApplied({ events: appliedEvents, vertexIds: touched });
       } catch (e) {
         logger.error({ err: e }, 'onApplied listener failed');
       }

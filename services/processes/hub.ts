@@ -17,12 +17,12 @@ import { collectDefaultMetrics, Registry } from 'prom-client';
 import { createHttpApp, startHttpServer } from '../../api';
 import { ConfigError, defaultMappings, type GraphStore } from '../../graph-schema';
 import {
+  type AppliedEvents,
   createEventMapper,
   createFileDeadLetterSink,
   createLmdbDedupe,
   createPipeline,
   createPipelineMetrics,
-  type HubEvent,
   type IngestPipeline,
   type RawMessage,
 } from '../../ingest';
@@ -48,7 +48,7 @@ export interface Hub {
 export interface HubDeps {
   readonly logger: Logger;
   /** Listeners for applied events (tests, later: segments and triggers). */
-  readonly onApplied?: (events: readonly HubEvent[]) => void;
+  readonly onApplied?: (applied: AppliedEvents) => void;
 }
 
 /** The store the config names. Gremlin and Neo4j adapters land with their own issues. */
@@ -77,7 +77,7 @@ export function createIngest(
   store: GraphStore,
   registry: Registry,
   logger: Logger,
-  onApplied?: (events: readonly HubEvent[]) => void,
+  onApplied?: (applied: AppliedEvents) => void,
 ): Ingest {
   mkdirSync(config.dataDir, { recursive: true });
   const dedupe = createLmdbDedupe({ path: join(config.dataDir, 'dedupe'), maxEntries: config.dedupeMaxEntries });

@@ -365,4 +365,19 @@ describe('ingest pipeline on the embedded store', () => {
       await t.close();
     }
   });
+
+  it('tells listeners which vertices the durable events touched', async () => {
+    const seen: { events: number; vertexIds: string[] }[] = [];
+    const t = await createTestPipeline({
+      overrides: { onApplied: (a) => seen.push({ events: a.events.length, vertexIds: [...a.vertexIds].sort() }) },
+    });
+    try {
+      const [, page] = customerStory();
+      await t.pipeline.submit([page]);
+      await t.pipeline.submit([page]); // a redelivery is not news
+      expect(seen).toEqual([{ events: 1, vertexIds: ['Event:p-1', 'Identity:anonymousId:a1'] }]);
+    } finally {
+      await t.close();
+    }
+  });
 });

@@ -1,0 +1,183 @@
+/**
+ * `c360` — the command line and the composition root of every process it
+ * starts. The only module that reads `process.env`; it hands the environment
+ * to createConfig, which validates it.
+ */
+import { resolve } from 'node:path';
+import { Command, Option } from 'commander';
+import pino, { type Logger } from 'pino';
+import { Registry } from 'prom-client';
+import { C360Error, ConfigError } from '../graph-schema';
+import type { RawMessage, SourceKind, SubmitResult } from '../ingest';
+import { type C360Config, type ConfigOptions, createConfig, redactConfig } from '../services/config';
+import { createIngest, openGraphStore, startHub } from '../services/processes';
+import { registerBenchCommand } from './bench';
+import { readDemoFile, runDemo, writeDemoFiles } from './demo';
+import { registerInfraCommands } from './infra';
+
+function makeLogger(config: Pick<C360Config, 'logLevel'>): Logger {
+  return pino({
+    level: config.logLevel,
+    base: { service: 'c360' },
+    redact: ['*.password', '*.writeKey', '*.authorization'],
+  });
+}
+
+/** Flags use the config option names; commander gives camelCase keys. Undefined = not given. */
+function configFrom(flags: Record<string, unknown>, extra: ConfigOptions = {}): C360Config {
+  const options: Record<string, unknown> = { ...extra };
+  for (const [k, v] of Object.entries(flags)) if (v !== undefined) options[k] = v;
+  return createConfig(options as ConfigOptions, process.env);
+}
+
+function storeOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--graph <kind>', 'graph store (env C360_GRAPH)').choices(['embedded', 'gremlin', 'neo4j']))
+    .option('--graph-url <url>', 'graph store URL (env C360_GRAPH_URL)')
+    .option('--data-dir <dir>', 'data directory for the embedded store, dedupe and dead letters (env C360_DATA_DIR)')
+    .option('--log-level <level>', 'log level (env C360_LOG_LEVEL)');
+}
+
+async function runUntilSignal(close: () => Promise<void>, logger: Logger, timeoutMs: number): Promise<void> {
+  await new Promise<void>((resolve) => {
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      logger.info({ signal }, 'shutting down');
+      const timer = setTimeout(() => {
+        logger.error({ timeoutMs }, 'shutdown timed out');
+        process.exit(1);
+      }, timeoutMs);
+      timer.unref();
+      close().then(resolve, (e) => {
+        logger.error({ err: e }, 'shutdown failed');
+        process.exit(1);
+      });
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+}
+
+export function buildProgram(): Command {
+  const program = new Command('c360')
+    .description('Customer 360° graph event hub: CDC, clickstream and telemetry in, one live customer graph out.')
+    .showHelpAfterError();
+
+  storeOptions(program.command('start'))
+    .description('run the hub: Segment-compatible collector, ingest pipeline and GraphQL API with the playground')
+    .option('--demo', 'load realistic demo data on first start (env C360_DEMO)')
+    .option('--demo-customers <n>', 'how many demo customers (env C360_DEMO_CUSTOMERS)')
+    .option('--host <host>', 'listen address (env C360_HOST)')
+    .option('--port <port>', 'HTTP port (env C360_PORT, default 4000)')
+    .option('--write-keys <keys>', 'comma-separated collector write keys (env C360_WRITE_KEYS)')
+    .option('--kafka-brokers <list>', 'Kafka brokers host:port,… (env C360_KAFKA_BROKERS)')
+    .action(async (flags) => {
+      const config = configFrom(flags);
+      const logger = makeLogger(config);
+      logger.info({ config: redactConfig(config) }, 'starting');
+      const hub = await startHub(config, { logger });
+      process.stdout.write(`\n  c360 is running — open ${hub.url.replace('127.0.0.1', 'localhost')}/graphql\n\n`);
+      await runUntilSignal(() => hub.close(), logger, config.shutdownTimeoutMs);
+    });
+
+  storeOptions(program.command('seed'))
+    .alias('demo')
+    .description('generate realistic demo customers; load them into the store, or write NDJSON files with --out')
+    .option('--customers <n>', 'how many customers', '200')
+    .option('--seed <n>', 'random seed (same seed, same data)', '360')
+    .option('--out <dir>', 'write clickstream/cdc/telemetry NDJSON files here instead of loading')
+    .action(async (flags) => {
+      const { customers, seed, out, ...rest } = flags as Record<string, string | undefined>;
+      const config = configFrom(rest, {
+        demoCustomers: customers as unknown as number,
+        demoSeed: seed as unknown as number,
+      });
+      const logger = makeLogger(config);
+      if (out) {
+        const summary = await writeDemoFiles(out, { customers: config.demoCustomers, seed: config.demoSeed });
+        process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+        return;
+      }
+      const store = await openGraphStore(config, logger);
+      const ingest = createIngest(config, store, new Registry(), logger);
+      try {
+        const result = await runDemo({
+          customers: config.demoCustomers,
+          seed: config.demoSeed,
+          submit: (batch: RawMessage[]) => ingest.pipeline.submit(batch),
+          batchSize: 500,
+          progress: process.stdout.isTTY === true,
+        });
+        process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+      } finally {
+        await ingest.close();
+        await store.close();
+      }
+    });
+
+  storeOptions(program.command('replay'))
+    .description('apply NDJSON files through the ingest pipeline (the format `c360 seed --out` writes)')
+    .addOption(
+      new Option('--source <kind>', 'what the lines are')
+        .choices(['segment', 'cdc', 'telemetry'])
+        .makeOptionMandatory(),
+    )
+    .argument('<files...>', 'NDJSON files: one Segment event / telemetry reading per line; CDC lines {topic,key,value}')
+    .action(async (files: string[], flags) => {
+      const { source, ...rest } = flags as Record<string, string | undefined>;
+      const config = configFrom(rest);
+      const logger = makeLogger(config);
+      const store = await openGraphStore(config, logger);
+      const ingest = createIngest(config, store, new Registry(), logger);
+      const totals = { applied: 0, duplicates: 0, deadLettered: 0, ignored: 0 };
+      const add = (r: SubmitResult) => {
+        totals.applied += r.applied;
+        totals.duplicates += r.duplicates;
+        totals.deadLettered += r.deadLettered;
+        totals.ignored += r.ignored;
+      };
+      try {
+        for (const file of files) {
+          let batch: RawMessage[] = [];
+          for await (const message of readDemoFile(file, source as SourceKind)) {
+            batch.push({ ...message, position: { ...message.position, topic: message.position.topic ?? file } });
+            if (batch.length === 1000) {
+              add(await ingest.pipeline.submit(batch));
+              batch = [];
+            }
+          }
+          if (batch.length > 0) add(await ingest.pipeline.submit(batch));
+        }
+        process.stdout.write(`${JSON.stringify(totals)}\n`);
+      } finally {
+        await ingest.close();
+        await store.close();
+      }
+    });
+
+  registerBenchCommand(program, resolve(__dirname, '..'));
+  registerInfraCommands(program);
+  return program;
+}
+
+export async function main(): Promise<void> {
+  try {
+    await buildProgram().parseAsync(process.argv);
+  } catch (e) {
+    // Startup errors a user can fix get one clear line, not a stack trace.
+    if (e instanceof ConfigError) {
+      process.stderr.write(`c360: ${e.message}\n`);
+      process.exit(2);
+    }
+    if (e instanceof C360Error) {
+      process.stderr.write(`c360: ${e.message} [${e.code}]\n`);
+      process.exit(1);
+    }
+    throw e;
+  }
+}
+
+// Run when executed directly (`tsx scripts/cli.ts`); scripts/bin/c360.js calls main() itself.
+if (require.main === module) void main();
