@@ -68,7 +68,7 @@ describe('GraphiQL playground in a real browser, offline', () => {
     await page.locator('.graphiql-execute-button').click();
     const result = page.locator('.graphiql-response .CodeMirror-code');
     await result.filter({ hasText: 'Customer:pw-ann' }).waitFor();
-    const text = await result.innerText();
+    const text = (await result.textContent()) ?? '';
     expect(text).toContain('"id": "Customer:pw-ann"');
     expect(text).toContain('"name": "Playwright Ann"');
 

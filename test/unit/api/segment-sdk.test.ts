@@ -25,39 +25,56 @@ describe('@segment/analytics-node against the collector', () => {
     });
     const failures: unknown[] = [];
     analytics.on('error', (err) => failures.push(err));
+    // Each call's callback runs once the collector answered for its batch (or delivery failed).
+    const outcomes: unknown[] = [];
+    const delivered = (err?: unknown) => outcomes.push(err ?? 'ok');
     const t0 = Date.now() - 60 * 60 * 1000;
     const at = (minutes: number) => new Date(t0 + minutes * 60_000);
     const context = { device: { id: 'sdk-phone-1', type: 'ios', manufacturer: 'Apple', model: 'iPhone15,2' } };
 
-    analytics.track({
-      anonymousId: 'sdk-anon-1',
-      event: 'Product Viewed',
-      properties: { product_id: 'sku-42', name: 'Router X', price: 99 },
-      timestamp: at(1),
-      context,
-    });
-    analytics.identify({
-      userId: 'sdk-user-1',
-      anonymousId: 'sdk-anon-1',
-      traits: { email: 'Sdk.User@Example.com', name: 'Sdk User', plan: 'pro' },
-      timestamp: at(2),
-      context,
-    });
-    analytics.track({
-      userId: 'sdk-user-1',
-      event: 'Order Completed',
-      properties: {
-        order_id: 'sdk-order-1',
-        total: 198,
-        currency: 'EUR',
-        products: [{ product_id: 'sku-42', name: 'Router X', price: 99, quantity: 2 }],
+    analytics.track(
+      {
+        anonymousId: 'sdk-anon-1',
+        event: 'Product Viewed',
+        properties: { product_id: 'sku-42', name: 'Router X', price: 99 },
+        timestamp: at(1),
+        context,
       },
-      timestamp: at(3),
-      context,
-    });
-    analytics.page({ userId: 'sdk-user-1', name: 'Checkout', properties: { path: '/checkout' }, timestamp: at(4) });
-    await analytics.closeAndFlush();
+      delivered,
+    );
+    analytics.identify(
+      {
+        userId: 'sdk-user-1',
+        anonymousId: 'sdk-anon-1',
+        traits: { email: 'Sdk.User@Example.com', name: 'Sdk User', plan: 'pro' },
+        timestamp: at(2),
+        context,
+      },
+      delivered,
+    );
+    analytics.track(
+      {
+        userId: 'sdk-user-1',
+        event: 'Order Completed',
+        properties: {
+          order_id: 'sdk-order-1',
+          total: 198,
+          currency: 'EUR',
+          products: [{ product_id: 'sku-42', name: 'Router X', price: 99, quantity: 2 }],
+        },
+        timestamp: at(3),
+        context,
+      },
+      delivered,
+    );
+    analytics.page(
+      { userId: 'sdk-user-1', name: 'Checkout', properties: { path: '/checkout' }, timestamp: at(4) },
+      delivered,
+    );
+    // closeAndFlush gives up after 1.25 × flushInterval unless told otherwise; wait for real delivery.
+    await analytics.closeAndFlush({ timeout: 30_000 });
     expect(failures).toEqual([]);
+    expect(outcomes).toEqual(['ok', 'ok', 'ok', 'ok']);
 
     const { body } = await api.gql<{ customer: Record<string, unknown> }>(
       /* GraphQL */ `
