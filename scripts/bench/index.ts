@@ -11,6 +11,7 @@ import { DEMO_FILES, writeDemoFiles } from '../demo';
 import { type BenchResult, benchResultSchema, type ScenarioResult } from './bench-result';
 import { ingestScenario } from './ingest-scenario';
 import { describeMachine, describeVersions } from './machine';
+import { viewScenarios } from './view-scenario';
 
 export { type BenchResult, benchResultSchema, type ScenarioResult } from './bench-result';
 
@@ -52,7 +53,18 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   });
   ingestBar?.stop();
   scenarios.push(ingest.result);
-  ingest.cleanup();
+  try {
+    scenarios.push(
+      ...(await viewScenarios(options.root, ingest.dataDir, {
+        customers,
+        durationSeconds: options.quick ? 3 : 20,
+        connections: 8,
+        freshnessSamples: options.quick ? 10 : 200,
+      })),
+    );
+  } finally {
+    ingest.cleanup();
+  }
 
   const result: BenchResult = {
     schemaVersion: 1,

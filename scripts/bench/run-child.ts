@@ -13,7 +13,8 @@ export function runTsChild<T>(
   onProgress?: (n: number) => void,
 ): Promise<T> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(root, 'node_modules/tsx/dist/cli.mjs'), script, ...args], {
+    // `-r tsx/cjs` (not the tsx CLI, which forks again) so the child's pid is the measured process.
+    const child = spawn(process.execPath, ['-r', 'tsx/cjs', join(root, script), ...args], {
       cwd: root,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
