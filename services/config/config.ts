@@ -56,6 +56,8 @@ export interface C360Config {
     readonly lagSampleIntervalMs: number;
     /** How often new CDC topics matching the pattern are looked for. */
     readonly topicRefreshMs: number;
+    /** Largest fetch per partition: bounds one poll batch, hence one pipeline submit. */
+    readonly maxBytesPerPartition: number;
   };
 }
 
@@ -165,6 +167,11 @@ const SETTINGS = {
     parse: integer(100, 3_600_000),
   },
   kafkaTopicRefreshMs: { env: 'C360_KAFKA_TOPIC_REFRESH_MS', default: 60_000, parse: integer(100, 3_600_000) },
+  kafkaMaxBytesPerPartition: {
+    env: 'C360_KAFKA_MAX_BYTES_PER_PARTITION',
+    default: 1024 * 1024,
+    parse: integer(1024, 256 * 1024 * 1024),
+  },
 } satisfies Record<string, Setting<unknown>>;
 
 type Settings = typeof SETTINGS;
@@ -259,6 +266,7 @@ export function createConfig(
       actionsPartitions: read('kafkaActionsPartitions'),
       lagSampleIntervalMs: read('kafkaLagSampleIntervalMs'),
       topicRefreshMs: read('kafkaTopicRefreshMs'),
+      maxBytesPerPartition: read('kafkaMaxBytesPerPartition'),
     },
   };
 }

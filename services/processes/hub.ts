@@ -23,6 +23,7 @@ import {
   createLmdbDedupe,
   createPipeline,
   createPipelineMetrics,
+  type DeadLetterSink,
   type IngestPipeline,
   type RawMessage,
 } from '../../ingest';
@@ -78,10 +79,12 @@ export function createIngest(
   registry: Registry,
   logger: Logger,
   onApplied?: (applied: AppliedEvents) => void,
+  /** Kafka mode passes the dead-letter topic's sink; otherwise a file in the data dir. */
+  deadLetterSink?: DeadLetterSink,
 ): Ingest {
   mkdirSync(config.dataDir, { recursive: true });
   const dedupe = createLmdbDedupe({ path: join(config.dataDir, 'dedupe'), maxEntries: config.dedupeMaxEntries });
-  const deadLetters = createFileDeadLetterSink(join(config.dataDir, 'dead-letters.ndjson'));
+  const deadLetters = deadLetterSink ?? createFileDeadLetterSink(join(config.dataDir, 'dead-letters.ndjson'));
   const pipeline = createPipeline({
     store,
     decoders: createDecoders({ maxEventBytes: config.maxEventBytes }),

@@ -1,1 +1,3 @@
 export * from './hub';
+export * from './api-process';
+export * from './worker';
