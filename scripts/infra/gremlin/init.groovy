@@ -1,0 +1,3 @@
+// Binds the traversal source `g` that bytecode requests name (traversalSource: 'g').
+def globals = [:]
+globals << [g : traversal().withEmbedded(graph)]
