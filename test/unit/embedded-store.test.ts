@@ -142,6 +142,24 @@ describe('embedded store: failures', () => {
     expect(await store.getVertices(['Customer:fine'])).toEqual([null]);
   });
 
+  test('a hand-built batch whose edge omits its endpoints counts the edge once the endpoints arrive', async () => {
+    const from = { label: 'Customer' as const, key: 'hand-c' };
+    const to = { label: 'Order' as const, key: 'hand-o' };
+    const edgeOnly = coalesce([{ op: 'upsertEdge', label: 'PLACED', from, to, props: {}, version: ver(10) }]);
+    await store.apply({ vertices: [], edges: edgeOnly.edges });
+    const before = await store.stats();
+    expect(await store.getVertices(['Customer:hand-c', 'Order:hand-o'])).toEqual([null, null]);
+    // The endpoints arrive one at a time, each in its own batch, after the edge.
+    await store.apply(coalesce([{ op: 'upsertVertex', ...to, props: {}, version: ver(10) }]));
+    await store.apply(coalesce([{ op: 'upsertVertex', ...from, props: {}, version: ver(10) }]));
+    const after = await store.stats();
+    expect((after.edges.PLACED ?? 0) - (before.edges.PLACED ?? 0)).toBe(1);
+    await store.apply(coalesce([{ op: 'deleteVertex', ...to, version: ver(20) }]));
+    expect((await store.stats()).edges.PLACED ?? 0).toBe(before.edges.PLACED ?? 0);
+    const [page] = await store.neighbors([{ id: 'Customer:hand-c', direction: 'out', first: 5 }]);
+    expect(page.items).toEqual([]);
+  });
+
   test('bad cursors, page sizes and unindexed lookups are typed errors', async () => {
     await expect(
       store.neighbors([{ id: 'Customer:x', direction: 'out', first: 1, after: 'nope' }]),

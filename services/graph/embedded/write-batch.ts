@@ -22,6 +22,7 @@ import {
   mergeStates,
   searchableProperties,
   TIMELINE_EDGE_LABELS,
+  VERTEX_LABELS,
   type VertexLabel,
   type VertexWrite,
   vertexId,
@@ -37,8 +38,10 @@ import {
 } from './embedded-layout';
 import { EmbeddedStoreError } from './embedded-store-error';
 
-const DIRECTIONS: readonly AdjacencyDirection[] = ['o', 'i'];
 const EMPTY_PROPS: JsonObject = Object.freeze({}) as JsonObject;
+// Per-label property lists, computed once: the write loop consults them for every vertex.
+const INDEXED = new Map<string, readonly string[]>(VERTEX_LABELS.map((l) => [l, indexedProperties(l)]));
+const SEARCHABLE = new Map<string, readonly string[]>(VERTEX_LABELS.map((l) => [l, searchableProperties(l)]));
 
 /**
  * Rejects, before anything is written, what LMDB could not store, so a poison batch fails
@@ -86,9 +89,10 @@ function bump(counters: Map<string, number>, kind: 'v' | 'e', label: string, del
 
 function writeVertex(layout: EmbeddedLayout, write: VertexWrite, counters: Map<string, number>): void {
   const id = vertexId(write);
-  const before = layout.vertices.get(id) ?? EMPTY_STATE;
+  const stored = layout.vertices.get(id);
+  const before = stored ?? EMPTY_STATE;
   const after = mergeStates(before, write.state);
-  if (sameState(before, after)) return;
+  if (stored !== undefined && sameState(before, after)) return;
   layout.vertices.putSync(id, after);
 
   const wasLive = isLive(before);
@@ -99,14 +103,34 @@ function writeVertex(layout: EmbeddedLayout, write: VertexWrite, counters: Map<s
   const newProps = nowLive ? visibleProps(after) : EMPTY_PROPS;
   reindexLookup(layout, write.label, id, oldProps, newProps);
   reindexSearch(layout, write.label, id, oldProps, newProps);
+
+  // writeEdge stores a state for every endpoint of a live edge, so a vertex stored for the
+  // first time has no incident edges and nothing below can apply: skip the range scan.
+  if (stored === undefined) return;
   const oldTs = timelineTs(oldProps);
   const newTs = timelineTs(newProps);
-  if (oldTs !== newTs) moveTimelineEntries(layout, id, oldTs, newTs);
-
   // Edge visibility depends on an endpoint only through its liveness and its tombstone.
-  if (wasLive !== nowLive || before.tomb !== after.tomb) {
-    recountIncidentEdges(layout, id, before, after, counters);
+  const visibilityChanged = wasLive !== nowLive || before.tomb !== after.tomb;
+  if (oldTs === newTs && !visibilityChanged) return;
+  const incident = incidentEdges(layout, id);
+  if (oldTs !== newTs) moveTimelineEntries(layout, id, incident, oldTs, newTs);
+  if (visibilityChanged) recountIncidentEdges(layout, id, incident, before, after, counters);
+}
+
+interface Incident {
+  readonly direction: AdjacencyDirection;
+  readonly label: EdgeLabel;
+  readonly neighbour: string;
+}
+
+/** One range scan over both directions; collected because callers then write to other databases. */
+function incidentEdges(layout: EmbeddedLayout, id: string): Incident[] {
+  const out: Incident[] = [];
+  for (const key of layout.adjacency.getKeys({ start: [id] })) {
+    if (key[0] !== id) break;
+    out.push({ direction: key[1] as AdjacencyDirection, label: key[2] as EdgeLabel, neighbour: key[3] as string });
   }
+  return out;
 }
 
 function reindexLookup(
@@ -116,7 +140,7 @@ function reindexLookup(
   oldProps: JsonObject,
   newProps: JsonObject,
 ): void {
-  for (const prop of indexedProperties(label)) {
+  for (const prop of INDEXED.get(label) ?? []) {
     const oldPart = lookupKeyPart(oldProps[prop]);
     const newPart = lookupKeyPart(newProps[prop]);
     if (oldPart === newPart) continue;
@@ -132,7 +156,7 @@ function reindexSearch(
   oldProps: JsonObject,
   newProps: JsonObject,
 ): void {
-  for (const prop of searchableProperties(label)) {
+  for (const prop of SEARCHABLE.get(label) ?? []) {
     const oldTerm = searchTerm(oldProps[prop]);
     const newTerm = searchTerm(newProps[prop]);
     if (oldTerm === newTerm) continue;
@@ -142,54 +166,41 @@ function reindexSearch(
 }
 
 /** The item's `ts` changed: every owner's timeline entry for it moves to the new position. */
-function moveTimelineEntries(layout: EmbeddedLayout, itemId: string, oldTs: number, newTs: number): void {
-  for (const label of TIMELINE_EDGE_LABELS) {
-    for (const owner of adjacentIds(layout, itemId, 'i', label)) {
-      layout.timeline.removeSync([owner, oldTs, itemId, label]);
-      layout.timeline.putSync([owner, newTs, itemId, label], true);
-    }
+function moveTimelineEntries(
+  layout: EmbeddedLayout,
+  itemId: string,
+  incident: readonly Incident[],
+  oldTs: number,
+  newTs: number,
+): void {
+  for (const { direction, label, neighbour: owner } of incident) {
+    if (direction !== 'i' || !TIMELINE_EDGE_LABELS.includes(label)) continue;
+    layout.timeline.removeSync([owner, oldTs, itemId, label]);
+    layout.timeline.putSync([owner, newTs, itemId, label], true);
   }
-}
-
-/** Collected into an array: callers write to other databases, which an open cursor must not straddle. */
-function adjacentIds(layout: EmbeddedLayout, id: string, direction: AdjacencyDirection, label: EdgeLabel): string[] {
-  const ids: string[] = [];
-  for (const key of layout.adjacency.getKeys({ start: [id, direction, label] })) {
-    if (key[0] !== id || key[1] !== direction || key[2] !== label) break;
-    ids.push(key[3] as string);
-  }
-  return ids;
 }
 
 function recountIncidentEdges(
   layout: EmbeddedLayout,
   id: string,
+  incident: readonly Incident[],
   before: ElementState,
   after: ElementState,
   counters: Map<string, number>,
 ): void {
-  for (const direction of DIRECTIONS) {
-    const entries: [EdgeLabel, string][] = [];
-    for (const key of layout.adjacency.getKeys({ start: [id, direction] })) {
-      if (key[0] !== id || key[1] !== direction) break;
-      entries.push([key[2] as EdgeLabel, key[3] as string]);
-    }
-    for (const [label, neighbour] of entries) {
-      // A self-loop has an entry in both directions but is one edge.
-      if (neighbour === id && direction === 'i') continue;
-      const from = direction === 'o' ? id : neighbour;
-      const to = direction === 'o' ? neighbour : id;
-      const edge = layout.edges.get(edgeId(label, from, to)) ?? EMPTY_STATE;
-      const other = neighbour === id ? null : (layout.vertices.get(neighbour) ?? EMPTY_STATE);
-      const pick = (self: ElementState) => ({
-        from: direction === 'o' ? self : (other ?? self),
-        to: direction === 'o' ? (other ?? self) : self,
-      });
-      const was = pick(before);
-      const now = pick(after);
-      const delta = Number(isEdgeVisible(edge, now.from, now.to)) - Number(isEdgeVisible(edge, was.from, was.to));
-      bump(counters, 'e', label, delta);
-    }
+  for (const { direction, label, neighbour } of incident) {
+    // A self-loop has an entry in both directions but is one edge.
+    if (neighbour === id && direction === 'i') continue;
+    const from = direction === 'o' ? id : neighbour;
+    const to = direction === 'o' ? neighbour : id;
+    const edge = layout.edges.get(edgeId(label, from, to)) ?? EMPTY_STATE;
+    const other = neighbour === id ? null : (layout.vertices.get(neighbour) ?? EMPTY_STATE);
+    const ends = (self: ElementState) =>
+      direction === 'o' ? ([self, other ?? self] as const) : ([other ?? self, self] as const);
+    const [wasFrom, wasTo] = ends(before);
+    const [nowFrom, nowTo] = ends(after);
+    const delta = Number(isEdgeVisible(edge, nowFrom, nowTo)) - Number(isEdgeVisible(edge, wasFrom, wasTo));
+    bump(counters, 'e', label, delta);
   }
 }
 
@@ -202,10 +213,16 @@ function writeEdge(layout: EmbeddedLayout, write: EdgeWrite, counters: Map<strin
   if (sameState(before, after)) return;
   layout.edges.putSync(id, after);
 
-  const fromState = layout.vertices.get(from) ?? EMPTY_STATE;
-  const toState = from === to ? fromState : (layout.vertices.get(to) ?? EMPTY_STATE);
+  const fromStored = layout.vertices.get(from);
+  const toStored = from === to ? fromStored : layout.vertices.get(to);
+  const fromState = fromStored ?? EMPTY_STATE;
+  const toState = toStored ?? EMPTY_STATE;
   const wasLive = isLive(before);
   const nowLive = isLive(after);
+  // BatchBuilder always carries an upserted edge's endpoints; a hand-built batch may not. Store
+  // them as empty so that "never stored" keeps meaning "no incident edges" (see writeVertex).
+  if (nowLive && fromStored === undefined) layout.vertices.putSync(from, EMPTY_STATE);
+  if (nowLive && toStored === undefined && to !== from) layout.vertices.putSync(to, EMPTY_STATE);
   if (wasLive !== nowLive) {
     const timelineKey = EDGES[write.label].timeline
       ? [from, timelineTs(isLive(toState) ? visibleProps(toState) : EMPTY_PROPS), to, write.label]
