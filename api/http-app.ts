@@ -11,7 +11,7 @@ import { createCollectorRouter } from './collector/collector-router';
 import { createFormatError } from './graphql/format-error';
 import { createLoaders } from './graphql/loaders';
 import { createMetricsPlugin } from './graphql/metrics-plugin';
-import { type GraphQLContext, resolvers } from './graphql/resolvers';
+import { type GraphQLContext, type GraphQLResolvers, resolvers } from './graphql/resolvers';
 import { typeDefs } from './graphql/type-defs';
 import { createOperationsRouter, type Readiness } from './operations/operations-router';
 import { createPlayground, PLAYGROUND_ASSETS_PATH } from './playground/playground-router';
@@ -38,6 +38,18 @@ export interface HttpAppDeps {
   readonly logger: Logger;
   readonly config: ApiConfig;
   readonly readiness: () => Readiness;
+  /**
+   * Feature modules (analytics, segments, identity, …): SDL that extends the
+   * base schema (`extend type Query { … }`) and resolvers merged over the base
+   * ones — a module may replace a base field's resolver (e.g. `Customer.similar`).
+   */
+  readonly modules?: readonly GraphQLModule[];
+}
+
+export interface GraphQLModule {
+  readonly name: string;
+  readonly typeDefs: string;
+  readonly resolvers: GraphQLResolvers;
 }
 
 export interface HttpApp {
@@ -80,9 +92,11 @@ export function createHttpApp(deps: HttpAppDeps): HttpApp {
   const logger = deps.logger.child({ component: 'api' });
   const metrics = createApiMetrics(registry);
 
+  const modules = deps.modules ?? [];
   const apollo = new ApolloServer<GraphQLContext>({
-    typeDefs,
-    resolvers,
+    typeDefs: [typeDefs, ...modules.map((m) => m.typeDefs)],
+    // Later entries win field by field, so a module can take over a base placeholder.
+    resolvers: [resolvers, ...modules.map((m) => m.resolvers)],
     // GraphiQL is served by c360 itself (offline); Apollo's landing page would load from a CDN.
     plugins: [ApolloServerPluginLandingPageDisabled(), createMetricsPlugin(metrics)],
     formatError: createFormatError(logger),

@@ -47,6 +47,11 @@ export interface CustomerView {
   readonly anonymous: boolean;
 }
 
+/** What a module's resolver returns for a `Customer`: the view of a Customer vertex. */
+export function customerView(root: Vertex): CustomerView {
+  return { root, anonymous: false };
+}
+
 /** More identities than this on one profile is an over-merge; the view then covers the first ones only. */
 const MAX_IDENTITIES = MAX_PAGE_SIZE;
 
@@ -144,7 +149,8 @@ const obj = (props: JsonObject, name: string): JsonObject => {
   return value !== null && typeof value === 'object' && !Array.isArray(value) ? value : {};
 };
 
-type Resolvers = NonNullable<ApolloServerOptionsWithTypeDefs<GraphQLContext>['resolvers']>;
+export type GraphQLResolvers = NonNullable<ApolloServerOptionsWithTypeDefs<GraphQLContext>['resolvers']>;
+type Resolvers = GraphQLResolvers;
 
 export const resolvers: Resolvers = {
   JSON: JSONScalar,

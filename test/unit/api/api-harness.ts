@@ -3,7 +3,14 @@
  * pipeline, in a fresh temp dir per harness.
  */
 import pino from 'pino';
-import { type ApiConfig, createHttpApp, type Readiness, type RunningHttpServer, startHttpServer } from '../../../api';
+import {
+  type ApiConfig,
+  createHttpApp,
+  type GraphQLModule,
+  type Readiness,
+  type RunningHttpServer,
+  startHttpServer,
+} from '../../../api';
 import type { GraphStore } from '../../../graph-schema';
 import type { IngestPipeline, PipelineOptions } from '../../../ingest';
 import { createTestPipeline, type TestPipeline } from '../../helpers/hub-pipeline';
@@ -39,6 +46,7 @@ export async function startApi(
     /** Wraps the store the pipeline writes to. */
     wrapPipelineStore?: (store: GraphStore) => GraphStore;
     pipelineOverrides?: Partial<PipelineOptions>;
+    modules?: readonly GraphQLModule[];
   } = {},
 ): Promise<ApiHarness> {
   const test = await createTestPipeline({ wrapStore: options.wrapPipelineStore, overrides: options.pipelineOverrides });
@@ -57,6 +65,7 @@ export async function startApi(
       ...options.config,
     },
     readiness: options.readiness ?? (() => ({ ready: true, reasons: [] })),
+    ...(options.modules ? { modules: options.modules } : {}),
   });
   const server = await startHttpServer(http, { port: 0, host: '127.0.0.1' });
   const graphqlUrl = `${server.url}/graphql`;
