@@ -377,6 +377,17 @@ export function defineGraphStoreSuite(
         expect(out[2].edge).toMatchObject({ props: { channel: 'app' }, version: ver(30) });
       });
 
+      test('neighbour ids are ordered by UTF-8 bytes, not UTF-16 code units', async () => {
+        const c = ref('Customer', `${p}-c`);
+        // Byte order: z (7A) < é (C3 A9) < ！ (EF BC 81) < 😀 (F0 9F 98 80); UTF-16 puts 😀 (D83D) before ！ (FF01).
+        const keys = ['😀', 'é', '！', 'z'].map((suffix) => `${p}-${suffix}`);
+        await apply(...keys.map((key) => upsertEdge('OWNS', c, ref('Account', key), 10)));
+        for (const first of [1, 10]) {
+          const out = await allNeighbors(store, { id: vertexId(c), direction: 'out', first });
+          expect(out.map((n) => n.vertex.key)).toEqual([`${p}-z`, `${p}-é`, `${p}-！`, `${p}-😀`]);
+        }
+      });
+
       test('edge properties are last-writer-wins per property', async () => {
         const c = ref('Customer', `${p}-c`);
         const a = ref('Address', `${p}-a`);
@@ -623,6 +634,22 @@ export function defineGraphStoreSuite(
           batch.vertices.filter((v) => v.label === 'Customer').map((v) => ({ id: v.id, direction: 'out', first: 5 })),
         );
         expect(pages.map((page) => page.items.length)).toEqual(new Array(300).fill(1));
+      });
+
+      test('concurrent applies of overlapping batches end where the reference merge does', async () => {
+        const c = ref('Customer', `${p}-c`);
+        const mutations: Mutation[] = [];
+        for (let n = 0; n < 12; n++) {
+          mutations.push(
+            upsertVertex('Customer', c.key, { plan: `plan-${n}`, [`seen${n % 3}`]: n }, 10 + ((n * 7) % 12)),
+          );
+          mutations.push(upsertEdge('PLACED', c, ref('Order', `${p}-o${n % 4}`), 10 + n, { n }));
+          if (n % 5 === 4) mutations.push(deleteVertex('Order', `${p}-o${n % 4}`, 10 + n));
+        }
+        const results = await Promise.all(mutations.map((m) => store.apply(coalesce([m]))));
+        expect(results).toHaveLength(mutations.length);
+        const pool = [vertexId(c), ...[0, 1, 2, 3].map((n) => `Order:${p}-o${n}`)];
+        expect(await dumpGraph(store, pool)).toEqual(referenceDump(referenceGraph(mutations), pool));
       });
 
       test('applying the same batch again changes nothing', async () => {
