@@ -1,0 +1,3 @@
+export * from './action-bus';
+export * from './file-action-sink';
+export * from './hub-action';
