@@ -1,3 +1,2 @@
 export * from './embedded';
 export * from './neo4j';
-export * from './gremlin';
