@@ -149,7 +149,9 @@ const obj = (props: JsonObject, name: string): JsonObject => {
   return value !== null && typeof value === 'object' && !Array.isArray(value) ? value : {};
 };
 
-export type GraphQLResolvers = NonNullable<ApolloServerOptionsWithTypeDefs<GraphQLContext>['resolvers']>;
+type ApolloResolvers = NonNullable<ApolloServerOptionsWithTypeDefs<GraphQLContext>['resolvers']>;
+/** One resolver map (Apollo also accepts a list of them; modules each bring one). */
+export type GraphQLResolvers = Exclude<ApolloResolvers, readonly unknown[]>;
 type Resolvers = GraphQLResolvers;
 
 export const resolvers: Resolvers = {
