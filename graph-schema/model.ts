@@ -24,6 +24,7 @@ export type VertexLabel = (typeof VERTEX_LABELS)[number];
 
 export const EDGE_LABELS = [
   'HAS_IDENTITY',
+  'SAME_AS',
   'USES_DEVICE',
   'OWNS',
   'BELONGS_TO',
@@ -75,7 +76,7 @@ export interface EdgeLabelDef {
 
 const ts: PropertyDef = { type: 'timestamp', description: 'When it happened (event time, epoch ms).' };
 const evidence: Readonly<Record<string, PropertyDef>> = {
-  rule: { type: 'string', description: 'Which rule linked the two (identify, alias, crm, event).' },
+  rule: { type: 'string', description: 'Which rule linked the two (identify, alias, crm, event, externalId).' },
   sourceId: { type: 'string', description: 'The event or CDC position that is the evidence.' },
   at: { type: 'timestamp', description: 'When the evidence was seen (event time, epoch ms).' },
 };
@@ -206,6 +207,14 @@ export const EDGES: Readonly<Record<EdgeLabel, EdgeLabelDef>> = {
     label: 'HAS_IDENTITY',
     description: 'The profile is known by this identifier (evidence edge).',
     from: ['Customer'],
+    to: ['Identity'],
+    properties: evidence,
+  },
+  SAME_AS: {
+    label: 'SAME_AS',
+    description:
+      'Two identifiers seen together with no profile key yet (an anonymous identify with an email, context.externalIds): evidence edge.',
+    from: ['Identity'],
     to: ['Identity'],
     properties: evidence,
   },
