@@ -1,4 +1,4 @@
-import type { EdgeTemplate, VertexTemplate } from '../mapping';
+import type { Condition, EdgeTemplate, VertexTemplate } from '../mapping';
 import type { Normalizer } from '../normalize';
 
 /**
@@ -22,5 +22,20 @@ export function evidence(from: string, to: string, rule: string, sourceIdPath: s
     from,
     to,
     props: { rule: { const: rule }, sourceId: sourceIdPath, at: 'ts' },
+  };
+}
+
+/**
+ * Evidence between two identifiers when no profile key (userId, CRM id) is in
+ * the event — an anonymous visitor leaving an email — so the identity resolver
+ * can still join them, and later join both to the customer who logs in.
+ */
+export function sameAs(from: string, to: string, rule: string, sourceIdPath: string, when?: Condition): EdgeTemplate {
+  return {
+    label: 'SAME_AS',
+    from,
+    to,
+    props: { rule: { const: rule }, sourceId: sourceIdPath, at: 'ts' },
+    ...(when ? { when } : {}),
   };
 }

@@ -4,7 +4,7 @@
  * plus `ts`, the clock-skew-corrected event time.
  */
 import type { FirstOfTemplate, Template, VertexTemplate } from '../mapping';
-import { evidence, identity } from './helpers';
+import { evidence, identity, sameAs } from './helpers';
 
 /** Who did it: the known customer when there is a userId, else the anonymous visitor. */
 const owner: FirstOfTemplate = {
@@ -32,6 +32,35 @@ const device: VertexTemplate = {
     manufacturer: 'context.device.manufacturer',
     model: 'context.device.model',
     lastSeen: 'ts',
+  },
+};
+
+/** Without a userId the event's identifiers are tied to the visitor's anonymousId instead of a profile. */
+const anonymousOnly = { absent: ['userId'] } as const;
+
+/**
+ * Segment's `context.externalIds` (`[{id, type, collection, encoding}]`): each
+ * is an identifier of the event's user, keyed `<type>:<id>` like every Identity.
+ */
+const externalIds: NonNullable<Template['each']>[number] = {
+  path: 'context.externalIds',
+  as: 'ext',
+  template: {
+    vertices: [
+      {
+        as: 'externalId',
+        label: 'Identity',
+        key: [
+          { path: 'ext.type', as: 'string' },
+          { path: 'ext.id', as: 'string' },
+        ],
+        props: { type: { path: 'ext.type', as: 'string' }, value: { path: 'ext.id', as: 'string' } },
+      },
+    ],
+    edges: [
+      evidence('customer', 'externalId', 'externalId', 'messageId'),
+      sameAs('anonId', 'externalId', 'externalId', 'messageId', anonymousOnly),
+    ],
   },
 };
 
@@ -67,6 +96,7 @@ const activity: Template = {
     { label: 'USES_DEVICE', from: 'owner', to: 'device', props: { lastSeen: 'ts' } },
     { label: 'ABOUT', from: 'event', to: 'product' },
   ],
+  each: [externalIds],
 };
 
 const orderCompleted: Template = {
@@ -145,8 +175,12 @@ export const segmentMappings: SegmentMappings = {
       evidence('customer', 'anonId', 'identify', 'messageId'),
       evidence('customer', 'emailId', 'identify', 'messageId'),
       evidence('customer', 'phoneId', 'identify', 'messageId'),
+      // An anonymous visitor who leaves an email (newsletter form) is evidence too, just not of a profile yet.
+      sameAs('anonId', 'emailId', 'identify', 'messageId', anonymousOnly),
+      sameAs('anonId', 'phoneId', 'identify', 'messageId', anonymousOnly),
       { label: 'USES_DEVICE', from: 'owner', to: 'device', props: { lastSeen: 'ts' } },
     ],
+    each: [externalIds],
   },
   group: {
     vertices: [owner, { as: 'account', label: 'Account', key: 'groupId', spread: { path: 'traits' } }],
