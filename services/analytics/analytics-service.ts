@@ -36,6 +36,8 @@ export interface AnalyticsServiceOptions {
   /** Re-read the projection and re-run `scheduledKinds` this often; 0 (default) = on demand only. */
   readonly refreshIntervalMs?: number;
   readonly scheduledKinds?: readonly AlgorithmKind[];
+  /** Called whenever a run's status or progress changes (progress bars, metrics). */
+  readonly onRunUpdate?: (run: Readonly<AnalyticsRun>) => void;
   readonly now?: () => number;
   readonly logger?: Logger;
 }
@@ -251,8 +253,10 @@ export function createAnalyticsService(options: AnalyticsServiceOptions): Analyt
     run.startedAt = now();
     run.projectionVersion = snap.version;
     const request = { kind: run.kind, params: paramsFor(run.kind, csr.ids.length, params) };
+    options.onRunUpdate?.(run);
     const onProgress = (fraction: number) => {
       run.progress = Math.min(1, fraction);
+      options.onRunUpdate?.(run);
     };
     let output: AlgorithmOutput;
     if (csr.ids.length <= inlineMaxNodes) output = runAlgorithm(csr, request, onProgress);
@@ -274,6 +278,7 @@ export function createAnalyticsService(options: AnalyticsServiceOptions): Analyt
     run.finishedAt = now();
     run.status = 'SUCCEEDED';
     latest.set(run.kind, completed);
+    options.onRunUpdate?.(run);
   }
 
   function run(kind: AlgorithmKind, params: AlgorithmParams = {}): Promise<AnalyticsRun> {
@@ -304,6 +309,7 @@ export function createAnalyticsService(options: AnalyticsServiceOptions): Analyt
         record.status = 'FAILED';
         record.finishedAt = now();
         record.error = (e as Error).message;
+        options.onRunUpdate?.(record);
         logger?.warn({ err: e, runId: record.runId, kind }, 'analytics run failed');
         throw e;
       } finally {

@@ -52,7 +52,7 @@ export function runAlgorithm(
   const p = request.params ?? {};
   switch (request.kind) {
     case 'DEGREE':
-      return { kind: 'DEGREE', scores: degreeCsr(csr), details: {} };
+      return { kind: 'DEGREE', scores: degreeCsr(csr, { normalized: false }), details: {} };
     case 'PAGERANK': {
       const r = pagerankCsr(csr, { alpha: p.alpha, onProgress });
       return { kind: 'PAGERANK', scores: r.scores, details: { iterations: r.iterations, converged: r.converged } };

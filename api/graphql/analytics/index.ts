@@ -1,0 +1,2 @@
+export { analyticsTypeDefs } from './analytics-type-defs';
+export { createAnalyticsModule } from './create-analytics-module';
