@@ -1,2 +1,3 @@
 export * from './embedded';
 export * from './neo4j';
+export * from './gremlin';
