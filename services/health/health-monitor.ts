@@ -1,0 +1,252 @@
+/**
+ * Proactive care: telemetry in (after the pipeline made it durable), device
+ * health state machines advanced, `health.changed` actions out, state kept in
+ * a StateStore so a restart resumes where it stopped.
+ *
+ * Order per batch: actions are published (durable) before the new state is
+ * stored. A crash in between re-derives the same transitions with the same
+ * ids on redelivery — consumers dedupe on the id — while the opposite order
+ * could lose a transition.
+ */
+import type { Logger } from 'pino';
+import type { JsonObject } from '../../graph-schema';
+import type { AppliedEvents, DeadLetter, DeadLetterSink, HubEvent, TelemetryEvent } from '../../ingest';
+import type { ActionSink, HubAction } from '../actions';
+import { advanceDevice, type DeviceHealthState, type HealthTransition, initialDeviceState } from './device-health';
+import { DEFAULT_HEALTH_CONFIG, type DeviceStatus, type HealthConfig } from './health-config';
+import { type Reading, readingKey, statusRank, worstStatus } from './health-rules';
+import type { StateEntry, StateStore } from './state-store';
+
+export const HEALTH_CHANGED = 'health.changed';
+export const TOO_LATE = 'TOO_LATE';
+
+const DEVICES = 'health.device';
+const CUSTOMERS = 'health.customer';
+
+export interface DeviceHealthView {
+  /** `Device:<key>`. */
+  readonly id: string;
+  readonly customerId: string | null;
+  readonly status: DeviceStatus;
+  readonly since: number | null;
+  readonly reasons: readonly string[];
+  readonly evidence: readonly Reading[];
+  readonly pending: DeviceHealthState['pending'];
+}
+
+export interface CustomerHealthView {
+  readonly customerId: string;
+  /** The worst device's status; UNKNOWN when no device of the customer has reported. */
+  readonly status: DeviceStatus | 'UNKNOWN';
+  /** Since when the customer has been at that status: the earliest `since` among its worst devices. */
+  readonly since: number | null;
+  /** `<device>: <reason>` for every device that is not GREEN. */
+  readonly reasons: readonly string[];
+  readonly devices: readonly DeviceHealthView[];
+}
+
+export interface HealthMonitorDeps {
+  readonly stateStore: StateStore;
+  /** Where transitions go: the action bus (durable sink + subscriptions). */
+  readonly actions: ActionSink;
+  /** Readings too late to evaluate are dead-lettered here with reason TOO_LATE. */
+  readonly deadLetters: DeadLetterSink;
+  readonly logger: Logger;
+  readonly config?: HealthConfig;
+  readonly now?: () => number;
+}
+
+export interface HealthMonitor {
+  /** The pipeline's `onApplied` hook: queues the telemetry among the events; never throws. */
+  onApplied(applied: AppliedEvents): void;
+  /** Evaluates events now (after what is queued); resolves with the committed transitions. */
+  process(events: readonly HubEvent[]): Promise<readonly HealthTransition[]>;
+  device(deviceId: string): DeviceHealthView | null;
+  customer(customerId: string): CustomerHealthView;
+  /** Resolves once everything queued so far is evaluated, published and stored. */
+  idle(): Promise<void>;
+  close(): Promise<void>;
+}
+
+function readingOf(body: TelemetryEvent): Reading {
+  const values: Record<string, number> = {};
+  for (const [name, v] of Object.entries(body.indicators)) {
+    if (typeof v === 'number' && Number.isFinite(v)) values[name] = v;
+    else if (typeof v === 'boolean') values[name] = v ? 1 : 0;
+  }
+  return { ts: body.timestampMs, seq: body.seq ?? '', values };
+}
+
+function readingJson(r: Reading): JsonObject {
+  return { ts: r.ts, seq: r.seq, indicators: { ...r.values } };
+}
+
+function viewOf(state: DeviceHealthState): DeviceHealthView {
+  return {
+    id: state.deviceId,
+    customerId: state.customerId,
+    status: state.status,
+    since: state.since,
+    reasons: state.reasons,
+    evidence: state.evidence,
+    pending: state.pending,
+  };
+}
+
+export function rollUp(customerId: string, devices: readonly DeviceHealthView[]): CustomerHealthView {
+  const reporting = devices.filter((d) => d.since !== null);
+  if (reporting.length === 0) return { customerId, status: 'UNKNOWN', since: null, reasons: [], devices };
+  const status = reporting.map((d) => d.status).reduce(worstStatus);
+  let since: number | null = null;
+  for (const d of reporting) {
+    if (d.status === status && d.since !== null && (since === null || d.since < since)) since = d.since;
+  }
+  const reasons = [...reporting]
+    .filter((d) => d.status !== 'GREEN')
+    .sort((a, b) => statusRank(b.status) - statusRank(a.status) || (a.id < b.id ? -1 : 1))
+    .flatMap((d) => d.reasons.map((r) => `${d.id}: ${r}`));
+  return { customerId, status, since, reasons, devices };
+}
+
+export function createHealthMonitor(deps: HealthMonitorDeps): HealthMonitor {
+  const { stateStore, actions, deadLetters } = deps;
+  const config = deps.config ?? DEFAULT_HEALTH_CONFIG;
+  const logger = deps.logger.child({ component: 'health' });
+  const now = deps.now ?? Date.now;
+  let queue: Promise<unknown> = Promise.resolve();
+
+  const loadDevice = (id: string) => stateStore.get<DeviceHealthState>(DEVICES, id) ?? null;
+  const loadCustomerDevices = (id: string) => stateStore.get<string[]>(CUSTOMERS, id) ?? [];
+
+  function customerView(customerId: string, overrides?: ReadonlyMap<string, DeviceHealthState>): CustomerHealthView {
+    const ids = new Set(loadCustomerDevices(customerId));
+    if (overrides) for (const s of overrides.values()) if (s.customerId === customerId) ids.add(s.deviceId);
+    const devices: DeviceHealthView[] = [];
+    for (const id of [...ids].sort()) {
+      const s = overrides?.get(id) ?? loadDevice(id);
+      if (s && s.customerId === customerId) devices.push(viewOf(s));
+    }
+    return rollUp(customerId, devices);
+  }
+
+  async function evaluate(events: readonly HubEvent[]): Promise<readonly HealthTransition[]> {
+    const byDevice = new Map<string, { customerId: string | null; items: { reading: Reading; event: HubEvent }[] }>();
+    for (const event of events) {
+      const body = event.body;
+      if (body.source !== 'telemetry') continue;
+      const id = `Device:${body.deviceId}`;
+      let group = byDevice.get(id);
+      if (!group) {
+        group = { customerId: null, items: [] };
+        byDevice.set(id, group);
+      }
+      if (body.entityId !== null) group.customerId = `Customer:${body.entityId}`;
+      group.items.push({ reading: readingOf(body), event });
+    }
+    if (byDevice.size === 0) return [];
+
+    const states = new Map<string, DeviceHealthState>();
+    const entries: StateEntry[] = [];
+    const transitions: HealthTransition[] = [];
+    const letters: DeadLetter[] = [];
+    const customerIndex = new Map<string, Set<string>>();
+    const indexOf = (customerId: string) => {
+      let set = customerIndex.get(customerId);
+      if (!set) {
+        set = new Set(loadCustomerDevices(customerId));
+        customerIndex.set(customerId, set);
+      }
+      return set;
+    };
+
+    for (const [deviceId, group] of byDevice) {
+      const previous = loadDevice(deviceId) ?? initialDeviceState(deviceId, group.customerId);
+      const owner = group.customerId ?? previous.customerId;
+      const result = advanceDevice(
+        previous,
+        group.items.map((i) => i.reading),
+        config,
+        owner,
+      );
+      states.set(deviceId, result.state);
+      entries.push({ namespace: DEVICES, key: deviceId, value: result.state });
+      transitions.push(...result.transitions);
+      if (previous.customerId !== null && previous.customerId !== owner) indexOf(previous.customerId).delete(deviceId);
+      if (owner !== null) indexOf(owner).add(deviceId);
+      if (result.tooLate.length > 0) {
+        const late = new Set(result.tooLate.map(readingKey));
+        for (const { reading, event } of group.items) {
+          if (!late.has(readingKey(reading))) continue;
+          letters.push({
+            at: now(),
+            code: TOO_LATE,
+            message: `health: reading at ${new Date(reading.ts).toISOString()} is older than the device's newest (${new Date(result.state.maxTs).toISOString()}) by more than ${config.allowedLatenessMs} ms`,
+            position: event.position,
+            // The raw bytes are gone after decoding; the decoded event is what can be replayed.
+            originalBase64: Buffer.from(JSON.stringify(event.body)).toString('base64'),
+            eventId: event.id,
+          });
+          late.delete(readingKey(reading));
+        }
+      }
+    }
+    for (const [customerId, ids] of customerIndex) {
+      entries.push({ namespace: CUSTOMERS, key: customerId, value: [...ids].sort() });
+    }
+
+    if (transitions.length > 0) {
+      const out: HubAction[] = transitions.map((t) => {
+        const customer = t.customerId ? customerView(t.customerId, states) : null;
+        return {
+          id: t.id,
+          type: HEALTH_CHANGED,
+          subjectId: t.customerId ?? t.deviceId,
+          at: t.at,
+          payload: {
+            deviceId: t.deviceId,
+            customerId: t.customerId,
+            from: t.from,
+            to: t.to,
+            since: t.since,
+            reasons: [...t.reasons],
+            evidence: t.evidence.map(readingJson),
+            customerStatus: customer ? customer.status : null,
+          },
+        };
+      });
+      await actions.publish(out);
+      logger.info({ transitions: out.map((a) => ({ id: a.id, ...a.payload, evidence: undefined })) }, 'health changed');
+    }
+    if (letters.length > 0) {
+      await deadLetters.write(letters);
+      logger.warn({ count: letters.length }, 'telemetry too late for health evaluation');
+    }
+    await stateStore.put(entries);
+    return transitions;
+  }
+
+  function enqueue<T>(work: () => Promise<T>): Promise<T> {
+    const run = queue.then(work);
+    queue = run.catch(() => undefined);
+    return run;
+  }
+
+  return {
+    onApplied(applied) {
+      if (!applied.events.some((e) => e.body.source === 'telemetry')) return;
+      enqueue(() => evaluate(applied.events)).catch((e: unknown) => {
+        logger.error({ err: e }, 'health evaluation failed');
+      });
+    },
+    process: (events) => enqueue(() => evaluate(events)),
+    device(deviceId) {
+      const s = loadDevice(deviceId.startsWith('Device:') ? deviceId : `Device:${deviceId}`);
+      return s ? viewOf(s) : null;
+    },
+    customer: (customerId) => customerView(customerId.startsWith('Customer:') ? customerId : `Customer:${customerId}`),
+    idle: () => queue.then(() => undefined),
+    async close() {
+      await queue;
+    },
+  };
+}

@@ -1,0 +1,5 @@
+export * from './device-health';
+export * from './health-config';
+export * from './health-monitor';
+export * from './health-rules';
+export * from './state-store';

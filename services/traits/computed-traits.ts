@@ -1,0 +1,247 @@
+/**
+ * Computed traits, maintained incrementally: each accepted event adds to one
+ * bucket of its customer's trait; after each batch the touched customers —
+ * and those whose oldest bucket just slid out of a window — get their values
+ * recomputed from their buckets and written to the Customer vertex through
+ * `GraphStore.apply`, where segments can use them.
+ *
+ * Lateness, and where the check sits. The engine runs on the pipeline's
+ * `onApplied`, i.e. after the event itself is durable in the graph: a late
+ * event is in the customer's timeline like any other (that is the record of
+ * what happened), but it is not counted when it is older than the newest event
+ * time seen minus `allowedLatenessMs` — a window aggregate does not change
+ * retroactively once its time has passed — and it is dead-lettered `TOO_LATE`
+ * so the difference is visible and replayable. Inside the allowed lateness a
+ * late event is counted in the bucket of its own event time.
+ *
+ * Versions. Trait writes carry makeVersion(newest event time, `traits:<customer>:<rev>`):
+ * the same event time can see two different values (a late event inside the
+ * lateness arrives after the first write), so a per-customer revision makes
+ * every write newer than the one before.
+ */
+import type { Logger } from 'pino';
+import { BatchBuilder, type GraphStore, type JsonValue, makeVersion, parseVertexId } from '../../graph-schema';
+import type { AppliedEvents, DeadLetter, DeadLetterSink, HubEvent } from '../../ingest';
+import { type StateEntry, type StateStore, TOO_LATE } from '../health';
+import { addToBucket, type Bucket, bucketStart, contributionsOf, eventTime, traitValue } from './trait-buckets';
+import { DEFAULT_TRAITS_CONFIG, type TraitsConfig } from './trait-config';
+
+const CUSTOMERS = 'traits.customer';
+const META = 'traits.meta';
+const CLOCK_KEY = 'clock';
+const NO_TIME = -8.64e15;
+
+interface CustomerTraitState {
+  /** trait name → bucket start → partial aggregate. */
+  buckets: Record<string, Record<string, Bucket>>;
+  /** Values last written to the graph. */
+  written: Record<string, JsonValue>;
+  /** Ids of events counted within the lateness horizon: a redelivery past the pipeline's dedupe counts once. */
+  recent: Record<string, number>;
+  rev: number;
+}
+
+export interface ComputedTraitsDeps {
+  readonly store: GraphStore;
+  readonly stateStore: StateStore;
+  readonly deadLetters: DeadLetterSink;
+  readonly logger: Logger;
+  readonly config?: TraitsConfig;
+  /** Told which customers' trait values changed (after the graph write): subscriptions. */
+  readonly onWritten?: (customerIds: readonly string[]) => void;
+  readonly now?: () => number;
+}
+
+export interface ComputedTraits {
+  /** The pipeline's `onApplied` hook: queues the events; never throws. */
+  onApplied(applied: AppliedEvents): void;
+  /** Counts events now (after what is queued); resolves with the customers whose values were written. */
+  process(events: readonly HubEvent[]): Promise<readonly string[]>;
+  /** Current values for a customer, as last written. */
+  values(customerId: string): Readonly<Record<string, JsonValue>>;
+  /** The newest event time seen: the end of every window. */
+  clock(): number | null;
+  idle(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function createComputedTraits(deps: ComputedTraitsDeps): ComputedTraits {
+  const { store, stateStore, deadLetters } = deps;
+  const config = deps.config ?? DEFAULT_TRAITS_CONFIG;
+  const traits = config.traits;
+  const logger = deps.logger.child({ component: 'traits' });
+  const now = deps.now ?? Date.now;
+  let clock = stateStore.get<number>(META, CLOCK_KEY) ?? NO_TIME;
+  let queue: Promise<unknown> = Promise.resolve();
+
+  /** Event time at which a customer's oldest bucket leaves a window → customers to re-evaluate then. */
+  const expiries = new Map<number, Set<string>>();
+  const expiryOf = new Map<string, number>();
+
+  function nextExpiry(state: CustomerTraitState): number | null {
+    let next: number | null = null;
+    for (const t of traits) {
+      for (const start of Object.keys(state.buckets[t.name] ?? {})) {
+        const leaves = Number(start) + t.windowMs;
+        if (next === null || leaves < next) next = leaves;
+      }
+    }
+    return next;
+  }
+
+  function schedule(customerId: string, state: CustomerTraitState): void {
+    const old = expiryOf.get(customerId);
+    if (old !== undefined) expiries.get(old)?.delete(customerId);
+    const next = nextExpiry(state);
+    if (next === null) {
+      expiryOf.delete(customerId);
+      return;
+    }
+    expiryOf.set(customerId, next);
+    let set = expiries.get(next);
+    if (!set) {
+      set = new Set();
+      expiries.set(next, set);
+    }
+    set.add(customerId);
+  }
+
+  for (const [customerId, state] of stateStore.entries<CustomerTraitState>(CUSTOMERS)) schedule(customerId, state);
+
+  const emptyState = (): CustomerTraitState => ({ buckets: {}, written: {}, recent: {}, rev: 0 });
+
+  async function evaluate(events: readonly HubEvent[]): Promise<readonly string[]> {
+    const states = new Map<string, CustomerTraitState>();
+    const load = (id: string) => {
+      let s = states.get(id);
+      if (!s) {
+        s = stateStore.get<CustomerTraitState>(CUSTOMERS, id) ?? emptyState();
+        states.set(id, s);
+      }
+      return s;
+    };
+    const letters: DeadLetter[] = [];
+    const startClock = clock;
+
+    for (const event of events) {
+      const ts = eventTime(event);
+      const contributions = contributionsOf(traits, event);
+      if (contributions.length > 0) {
+        if (ts < clock - config.allowedLatenessMs) {
+          letters.push({
+            at: now(),
+            code: TOO_LATE,
+            message: `traits: event time ${new Date(ts).toISOString()} is older than the newest seen (${new Date(clock).toISOString()}) by more than ${config.allowedLatenessMs} ms; applied to the graph, not counted`,
+            position: event.position,
+            // The raw bytes are gone after decoding; the decoded event is what can be replayed.
+            originalBase64: Buffer.from(JSON.stringify(event.body)).toString('base64'),
+            eventId: event.id,
+          });
+        } else {
+          for (const c of contributions) {
+            const state = load(c.customerId);
+            const recentKey = `${event.id}|${c.trait}`;
+            if (state.recent[recentKey] !== undefined) continue;
+            state.recent[recentKey] = c.ts;
+            const def = traits.find((t) => t.name === c.trait);
+            if (!def) continue;
+            state.buckets[c.trait] ??= {};
+            const buckets = state.buckets[c.trait];
+            const start = String(bucketStart(c.ts, def.bucketMs));
+            buckets[start] ??= { c: 0, s: 0 };
+            addToBucket(buckets[start], c, event.id);
+          }
+        }
+      }
+      if (ts > clock) clock = ts;
+    }
+
+    // Customers whose oldest bucket left a window as the clock advanced.
+    if (clock > startClock) {
+      for (const [leaves, ids] of [...expiries]) {
+        if (leaves > clock) continue;
+        for (const id of ids) load(id);
+      }
+    }
+
+    const changed: { id: string; props: Record<string, JsonValue>; state: CustomerTraitState }[] = [];
+    const entries: StateEntry[] = [];
+    for (const [customerId, state] of states) {
+      for (const t of traits) {
+        const buckets = state.buckets[t.name];
+        if (!buckets) continue;
+        const from = bucketStart(clock, t.bucketMs) - t.windowMs + t.bucketMs;
+        for (const start of Object.keys(buckets)) if (Number(start) < from) delete buckets[start];
+      }
+      for (const [key, ts] of Object.entries(state.recent)) {
+        if (ts < clock - config.allowedLatenessMs) delete state.recent[key];
+      }
+      const props: Record<string, JsonValue> = {};
+      let differs = false;
+      for (const t of traits) {
+        const value = traitValue(t, state.buckets[t.name] ?? {}, clock);
+        props[t.name] = value;
+        if (JSON.stringify(state.written[t.name] ?? null) !== JSON.stringify(value)) differs = true;
+      }
+      if (differs) changed.push({ id: customerId, props, state });
+      else entries.push({ namespace: CUSTOMERS, key: customerId, value: state });
+    }
+
+    let written: string[] = [];
+    if (changed.length > 0) {
+      // A trait write must not resurrect a deleted customer (its upsert would be newer than the tombstone).
+      const vertices = await store.getVertices(changed.map((c) => c.id));
+      const batch = new BatchBuilder();
+      changed.forEach((c, i) => {
+        const ref = parseVertexId(c.id);
+        if (vertices[i] === null || ref === null) return;
+        c.state.rev += 1;
+        batch.add({
+          op: 'upsertVertex',
+          label: ref.label,
+          key: ref.key,
+          props: c.props,
+          version: makeVersion(clock, `traits:${ref.key}:${String(c.state.rev).padStart(12, '0')}`),
+        });
+        c.state.written = c.props;
+        written.push(c.id);
+      });
+      if (batch.size > 0) await store.apply(batch.build());
+      for (const c of changed) entries.push({ namespace: CUSTOMERS, key: c.id, value: c.state });
+      written = written.sort();
+    }
+    if (letters.length > 0) {
+      await deadLetters.write(letters);
+      logger.warn({ count: letters.length }, 'events too late for computed traits');
+    }
+    entries.push({ namespace: META, key: CLOCK_KEY, value: clock });
+    await stateStore.put(entries);
+    for (const [id, state] of states) schedule(id, state);
+    if (written.length > 0) deps.onWritten?.(written);
+    return written;
+  }
+
+  function enqueue<T>(work: () => Promise<T>): Promise<T> {
+    const run = queue.then(work);
+    queue = run.catch(() => undefined);
+    return run;
+  }
+
+  return {
+    onApplied(applied) {
+      enqueue(() => evaluate(applied.events)).catch((e: unknown) => {
+        logger.error({ err: e }, 'computed traits failed');
+      });
+    },
+    process: (events) => enqueue(() => evaluate(events)),
+    values(customerId) {
+      const id = customerId.startsWith('Customer:') ? customerId : `Customer:${customerId}`;
+      return stateStore.get<CustomerTraitState>(CUSTOMERS, id)?.written ?? {};
+    },
+    clock: () => (clock === NO_TIME ? null : clock),
+    idle: () => queue.then(() => undefined),
+    async close() {
+      await queue;
+    },
+  };
+}

@@ -1,0 +1,3 @@
+export * from './computed-traits';
+export * from './trait-buckets';
+export * from './trait-config';
