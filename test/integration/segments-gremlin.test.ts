@@ -1,0 +1,30 @@
+/**
+ * The segment conformance suite with definitions compiled to Gremlin bytecode and run by
+ * the real Gremlin Server the integration globalSetup starts, over the Gremlin store's data.
+ */
+import * as gremlin from 'gremlin';
+import { createInfraConfig } from '../../scripts/infra/config';
+import { createGremlinStore } from '../../services/graph/gremlin';
+import { createGremlinSegmentEvaluator } from '../../services/segments';
+import { defineSegmentSuite } from '../conformance/segment-suite';
+
+const endpoint = createInfraConfig().endpoints.gremlin;
+const connections: gremlin.driver.DriverRemoteConnection[] = [];
+
+afterAll(async () => {
+  await Promise.all(connections.map((c) => c.close()));
+});
+
+defineSegmentSuite(
+  'Gremlin bytecode on Gremlin Server',
+  async () => ({ store: await createGremlinStore({ url: endpoint.url, traversalSource: endpoint.traversalSource }) }),
+  () => {
+    const connection = new gremlin.driver.DriverRemoteConnection(endpoint.url, {
+      traversalSource: endpoint.traversalSource,
+    });
+    connections.push(connection);
+    const g = gremlin.process.AnonymousTraversalSource.traversal().withRemote(connection);
+    return createGremlinSegmentEvaluator({ g });
+  },
+  { timeoutMs: 120_000 },
+);

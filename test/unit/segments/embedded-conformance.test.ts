@@ -1,0 +1,16 @@
+import { rm } from 'node:fs/promises';
+import { createEmbeddedStore } from '../../../services/graph/embedded';
+import { createEmbeddedSegmentEvaluator } from '../../../services/segments';
+import { defineSegmentSuite } from '../../conformance/segment-suite';
+import { makeTempDir } from '../../helpers/unique';
+
+defineSegmentSuite(
+  'embedded evaluator over the embedded store',
+  async () => {
+    const dir = await makeTempDir('c360-segments-');
+    const store = await createEmbeddedStore({ path: dir.path });
+    return { store, cleanup: () => rm(dir.path, { recursive: true, force: true }) };
+  },
+  // Small pages so that the suite also exercises paging of customers and neighbours.
+  (store) => createEmbeddedSegmentEvaluator({ store, pageSize: 2, neighborPageSize: 1 }),
+);
