@@ -14,7 +14,8 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import { createHttpApp, startHttpServer } from '../../api';
+import { createHttpApp, type GraphQLModule, startHttpServer } from '../../api';
+import { createAnalyticsModule } from '../../api/graphql/analytics';
 import { ConfigError, defaultMappings, type GraphStore } from '../../graph-schema';
 import {
   type AppliedEvents,
@@ -29,6 +30,7 @@ import {
 } from '../../ingest';
 import { createDecoders } from '../../ingest/decoders';
 import { runDemo } from '../../scripts/demo';
+import { createAnalyticsService } from '../analytics';
 import type { C360Config } from '../config';
 import { createEmbeddedStore } from '../graph';
 
@@ -107,6 +109,29 @@ export function createIngest(
   };
 }
 
+/**
+ * A feature that rides on the hub: it may serve GraphQL (a module), react to
+ * durable events, and needs closing before the store does.
+ */
+interface HubFeature {
+  readonly name: string;
+  readonly module?: GraphQLModule;
+  readonly onApplied?: (applied: AppliedEvents) => void;
+  readonly close?: () => Promise<void>;
+}
+
+function createFeatures(config: C360Config, store: GraphStore, logger: Logger): HubFeature[] {
+  const analytics = createAnalyticsService({ store, logger });
+  return [
+    {
+      name: 'analytics',
+      module: createAnalyticsModule(analytics),
+      onApplied: (applied) => analytics.onApplied(applied),
+      close: () => analytics.close(),
+    },
+  ];
+}
+
 /** Demo data is loaded once per data dir and seed; a restart does not reload it. */
 async function seedDemo(config: C360Config, pipeline: IngestPipeline, logger: Logger): Promise<void> {
   const marker = join(config.dataDir, 'demo-seeded.json');
@@ -135,7 +160,18 @@ export async function startHub(config: C360Config, deps: HubDeps): Promise<Hub> 
   collectDefaultMetrics({ register: registry, prefix: 'c360_' });
 
   const store = await openGraphStore(config, logger.child({ component: 'store', store: config.graph }));
-  const ingest = createIngest(config, store, registry, logger, deps.onApplied);
+  const features = createFeatures(config, store, logger);
+  const onApplied = (applied: AppliedEvents) => {
+    for (const f of features) {
+      try {
+        f.onApplied?.(applied);
+      } catch (e) {
+        logger.error({ err: e, feature: f.name }, 'feature failed to take applied events');
+      }
+    }
+    deps.onApplied?.(applied);
+  };
+  const ingest = createIngest(config, store, registry, logger, onApplied);
   const writeKeys = config.writeKeys.length > 0 ? config.writeKeys : config.demo ? ['demo'] : [];
   if (writeKeys.length === 0) {
     throw new ConfigError(
@@ -156,6 +192,7 @@ export async function startHub(config: C360Config, deps: HubDeps): Promise<Hub> 
       playground: true,
       graphqlPath: '/graphql',
     },
+    modules: features.flatMap((f) => (f.module ? [f.module] : [])),
     readiness: () =>
       phase === 'ready' || phase === 'seeding'
         ? { ready: true, reasons: phase === 'seeding' ? ['demo data still loading'] : [] }
@@ -194,6 +231,7 @@ export async function startHub(config: C360Config, deps: HubDeps): Promise<Hub> 
         logger.info('draining: no new requests, flushing in-flight batches');
         await http.close();
         await ingest.close();
+        for (const f of features) await f.close?.();
         await store.close();
         phase = 'stopped';
         logger.info('stopped');
