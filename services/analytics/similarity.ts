@@ -53,8 +53,9 @@ export function similarCsr(csr: CsrArrays, node: number, options: SimilarOptions
   const n = nodeCount(csr);
   if (node < 0 || node >= n) throw new AnalyticsError('UNKNOWN_VERTEX', `similarity: node ${node} out of range`);
   const { offsets, targets } = csr;
-  const shared = new Int32Array(n);
-  const aa = measure === 'ADAMIC_ADAR' ? new Float64Array(n) : null;
+  const scratch = scratchFor(csr, n);
+  const shared = scratch.shared;
+  const aa = measure === 'ADAMIC_ADAR' ? scratch.aa : null;
   const touched: number[] = [];
   for (let j = offsets[node]; j < offsets[node + 1]; j++) {
     const item = targets[j];
@@ -74,7 +75,26 @@ export function similarCsr(csr: CsrArrays, node: number, options: SimilarOptions
     shared: shared[other],
     score: score(measure, shared[other], degA, offsets[other + 1] - offsets[other], aa ? aa[other] : 0),
   }));
+  for (const other of touched) {
+    shared[other] = 0;
+    scratch.aa[other] = 0;
+  }
   return out.sort(byScoreThenNode((x) => x.node)).slice(0, options.first);
+}
+
+interface Scratch {
+  readonly shared: Int32Array;
+  readonly aa: Float64Array;
+}
+/** Counters reused across queries on the same CSR (zeroed through the touched list), so a query allocates O(result). */
+const scratches = new WeakMap<CsrArrays, Scratch>();
+function scratchFor(csr: CsrArrays, n: number): Scratch {
+  let s = scratches.get(csr);
+  if (!s) {
+    s = { shared: new Int32Array(n), aa: new Float64Array(n) };
+    scratches.set(csr, s);
+  }
+  return s;
 }
 
 /** The same question answered with graphology's API (Maps, string keys): the baseline the benchmark compares. */
