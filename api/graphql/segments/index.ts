@@ -1,0 +1,2 @@
+export { createSegmentsModule, type SegmentsModuleDeps } from './create-segments-module';
+export { segmentsTypeDefs } from './segments-type-defs';

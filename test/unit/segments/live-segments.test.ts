@@ -1,0 +1,223 @@
+/**
+ * Live membership through the real ingest pipeline: a scripted clickstream makes
+ * customers enter and leave saved segments, and exactly those transitions are
+ * published, in order per customer; time passing alone makes a customer leave a
+ * windowed segment.
+ */
+import { join } from 'node:path';
+import pino from 'pino';
+import { BatchBuilder, type GraphStore, type JsonObject, makeVersion, vertexId } from '../../../graph-schema';
+import { createActionBus, createFileActionSink, type HubAction, readActionLog } from '../../../services/actions';
+import {
+  createEmbeddedSegmentEvaluator,
+  createLiveSegments,
+  createSegmentCatalog,
+  type LiveSegments,
+  type SegmentCatalog,
+  segmentActionId,
+} from '../../../services/segments';
+import { createTestPipeline, raw, type TestPipeline } from '../../helpers/hub-pipeline';
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+const T0 = Date.UTC(2026, 2, 2, 9);
+
+interface Harness {
+  readonly tp: TestPipeline;
+  readonly store: GraphStore;
+  readonly live: LiveSegments;
+  readonly catalog: SegmentCatalog;
+  readonly clock: { t: number; now(): number };
+  readonly heard: HubAction[];
+  readonly actionLog: string;
+  /** Submits Segment events at event time `at` (the clock moves there first) and waits for live evaluation. */
+  send(at: number, ...events: JsonObject[]): Promise<void>;
+}
+
+let seq = 0;
+function track(userId: string | null, event: string, properties: JsonObject, extra: JsonObject = {}): JsonObject {
+  seq++;
+  return { type: 'track', event, properties, userId, messageId: `live-${seq}-${Math.random()}`, ...extra };
+}
+const viewed = (userId: string, category: string) =>
+  track(userId, 'Product Viewed', { product_id: `p-${category}`, category, name: category.toUpperCase() });
+const ordered = (userId: string, orderId: string) =>
+  track(userId, 'Order Completed', {
+    order_id: orderId,
+    total: 500,
+    currency: 'EUR',
+    products: [{ product_id: 'p-tv', category: 'tv', price: 500, quantity: 1 }],
+  });
+
+async function harness(): Promise<Harness> {
+  const clock = { t: T0, now: () => clock.t };
+  let live: LiveSegments | null = null;
+  const tp = await createTestPipeline({
+    overrides: { onApplied: (applied) => live?.onApplied(applied), now: () => clock.now() },
+  });
+  const actionLog = join(tp.dir, 'actions.ndjson');
+  const bus = createActionBus(createFileActionSink(actionLog));
+  const heard: HubAction[] = [];
+  bus.subscribe((a) => heard.push(a));
+  const catalog = createSegmentCatalog({ store: tp.store, clock });
+  live = createLiveSegments({
+    store: tp.store,
+    actions: bus,
+    evaluator: createEmbeddedSegmentEvaluator({ store: tp.store }),
+    catalog,
+    clock,
+    logger: pino({ level: 'silent' }),
+    autoSchedule: false,
+  });
+  const liveSegments = live;
+  return {
+    tp,
+    store: tp.store,
+    live: liveSegments,
+    catalog,
+    clock,
+    heard,
+    actionLog,
+    async send(at, ...events) {
+      clock.t = at;
+      const iso = new Date(at).toISOString();
+      const messages = events.map((e) => raw('segment', JSON.stringify({ timestamp: iso, sentAt: iso, ...e }), at));
+      const result = await tp.pipeline.submit(messages);
+      expect(result.deadLettered).toBe(0);
+      await liveSegments.idle();
+    },
+  };
+}
+
+const brief = (actions: readonly HubAction[]) =>
+  actions.map((a) => `${a.subjectId} ${a.type} ${(a.payload as { segmentName: string }).segmentName}`);
+
+describe('live segments', () => {
+  let h: Harness;
+  afterEach(async () => {
+    await h?.live.close();
+    await h?.tp.close();
+  });
+
+  test('a scripted clickstream produces exactly the expected entered/left actions, in order per customer', async () => {
+    h = await harness();
+    const browsers = await h.catalog.save({
+      name: 'TV browsers',
+      definition: {
+        and: [
+          { event: { name: 'Product Viewed', product: { category: 'tv' }, within: '7d', atLeast: 2 } },
+          { not: { order: { within: '7d' } } },
+        ],
+      },
+    });
+    const gold = await h.catalog.save({
+      name: 'Gold TV browsers',
+      definition: { and: [{ segment: browsers.id }, { trait: { name: 'plan', op: 'eq', value: 'gold' } }] },
+    });
+    await h.live.reconcile();
+    expect(h.heard).toEqual([]);
+
+    await h.send(T0, { type: 'identify', userId: 'u1', traits: { plan: 'gold' }, messageId: 'id-u1' });
+    await h.send(T0 + 1 * HOUR, viewed('u1', 'tv'));
+    expect(h.heard).toEqual([]);
+    // u2 views a laptop and a tv: one tv view is not enough.
+    await h.send(T0 + 1 * HOUR + 1, viewed('u2', 'tv'), viewed('u2', 'laptop'));
+    await h.send(T0 + 2 * HOUR, viewed('u1', 'tv'));
+    await h.send(T0 + 3 * HOUR, ordered('u1', 'o-1'));
+    await h.send(T0 + 4 * HOUR, viewed('u2', 'tv'));
+
+    expect(brief(h.heard)).toEqual([
+      'Customer:u1 segment.entered TV browsers',
+      // Dependent segments are decided in the same round, after the segment they use.
+      'Customer:u1 segment.entered Gold TV browsers',
+      'Customer:u1 segment.left TV browsers',
+      'Customer:u1 segment.left Gold TV browsers',
+      'Customer:u2 segment.entered TV browsers',
+    ]);
+    for (const a of h.heard) {
+      const p = a.payload as { segmentId: string; version: string };
+      const key = p.segmentId.slice('Segment:'.length);
+      expect(a.id).toBe(segmentActionId(key, a.subjectId, a.type === 'segment.entered', p.version));
+    }
+    expect(new Set(h.heard.map((a) => a.id)).size).toBe(h.heard.length);
+    // Durable before anyone heard them: the log holds the same actions in the same order.
+    expect(await readActionLog(h.actionLog)).toEqual(h.heard);
+
+    // Membership is in the graph as MEMBER_OF edges.
+    expect(await h.catalog.allMembers(browsers.key)).toEqual(['Customer:u2']);
+    expect(await h.catalog.allMembers(gold.key)).toEqual([]);
+    expect((await h.catalog.segmentsOf('Customer:u2')).map((v) => v.id)).toEqual([browsers.id]);
+  });
+
+  test('time passing alone makes a customer leave a windowed segment (no new events)', async () => {
+    h = await harness();
+    const browsers = await h.catalog.save({
+      name: 'Recent TV browsers',
+      definition: { event: { name: 'Product Viewed', product: { category: 'tv' }, within: '7d', atLeast: 2 } },
+    });
+    await h.send(T0, viewed('u3', 'tv'));
+    await h.send(T0 + DAY, viewed('u3', 'tv'));
+    expect(brief(h.heard)).toEqual(['Customer:u3 segment.entered Recent TV browsers']);
+    // The first view expires 7 days (and 1 ms) after it happened.
+    expect(h.live.scheduled().get('Customer:u3')).toBe(T0 + 7 * DAY + 1);
+
+    h.clock.t = T0 + 7 * DAY;
+    await h.live.tick();
+    expect(h.heard).toHaveLength(1);
+
+    h.clock.t = T0 + 8 * DAY;
+    await h.live.tick();
+    expect(brief(h.heard)).toEqual([
+      'Customer:u3 segment.entered Recent TV browsers',
+      'Customer:u3 segment.left Recent TV browsers',
+    ]);
+    expect(await h.catalog.allMembers(browsers.key)).toEqual([]);
+    // Nothing left in the window: nothing scheduled.
+    h.clock.t = T0 + 9 * DAY;
+    await h.live.tick();
+    expect(h.heard).toHaveLength(2);
+    expect(h.live.scheduled().has('Customer:u3')).toBe(false);
+  });
+
+  test('saving a segment computes its initial membership and announces it; re-reconciling changes nothing', async () => {
+    h = await harness();
+    await h.send(T0, { type: 'identify', userId: 'u4', traits: { lifetimeValue: 900 }, messageId: 'id-u4' });
+    await h.send(T0, { type: 'identify', userId: 'u5', traits: { lifetimeValue: 100 }, messageId: 'id-u5' });
+    const big = await h.catalog.save({
+      name: 'Big spenders',
+      definition: { trait: { name: 'lifetimeValue', op: 'gt', value: 500 } },
+    });
+    expect(await h.live.reconcile(big.id)).toEqual({ entered: 1, left: 0 });
+    expect(await h.live.reconcile()).toEqual({ entered: 0, left: 0 });
+    expect(brief(h.heard)).toEqual(['Customer:u4 segment.entered Big spenders']);
+    // A trait change through the pipeline moves membership.
+    await h.send(T0 + HOUR, { type: 'identify', userId: 'u5', traits: { lifetimeValue: 700 }, messageId: 'id-u5b' });
+    await h.send(T0 + HOUR, { type: 'identify', userId: 'u4', traits: { lifetimeValue: 10 }, messageId: 'id-u4b' });
+    expect(brief(h.heard).slice(1)).toEqual([
+      'Customer:u5 segment.entered Big spenders',
+      'Customer:u4 segment.left Big spenders',
+    ]);
+  });
+
+  test('membership writes never resurrect a deleted customer, and a deleted segment loses its members', async () => {
+    h = await harness();
+    await h.send(T0, { type: 'identify', userId: 'u6', traits: { lifetimeValue: 900 }, messageId: 'id-u6' });
+    const big = await h.catalog.save({
+      name: 'Big',
+      definition: { trait: { name: 'lifetimeValue', op: 'gt', value: 500 } },
+    });
+    h.clock.t = T0 + 5 * HOUR;
+    await h.live.reconcile(big.id);
+    expect(await h.catalog.allMembers(big.key)).toEqual(['Customer:u6']);
+    // The CRM deleted u6 at T0+1h; the delete arrives after the membership was written at T0+5h.
+    const del = new BatchBuilder();
+    del.add({ op: 'deleteVertex', label: 'Customer', key: 'u6', version: makeVersion(T0 + HOUR, 'cdc:late') });
+    await h.store.apply(del.build());
+    expect(await h.store.getVertices(['Customer:u6'])).toEqual([null]);
+    expect(await h.catalog.allMembers(big.key)).toEqual([]);
+
+    expect(await h.catalog.delete(big.id)).toBe(true);
+    expect(await h.store.getVertices([vertexId({ label: 'Segment', key: big.key })])).toEqual([null]);
+    expect(await h.catalog.list()).toEqual([]);
+  });
+});
