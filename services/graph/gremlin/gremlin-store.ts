@@ -206,20 +206,39 @@ class RemoteGraphStore implements GremlinGraphStore {
     this.assertOpen('neighbors');
     for (const q of queries) checkPage('neighbors', q);
     if (queries.length === 0) return [];
-    const scans: NeighborScan[] = queries.map((q) => {
+    // Queries that differ only in their start vertex share one scan (a DataLoader's batch is one).
+    const scans: NeighborScan[] = [];
+    const scanOf = new Map<string, number>();
+    const queryScan = queries.map((q) => {
       const after = q.after ? decodeNeighborCursor(q.after) : null;
-      return {
-        id: q.id,
+      const shape: Omit<NeighborScan, 'ids'> = {
         direction: q.direction,
-        edgeLabels: q.edgeLabels?.length ? [...new Set(q.edgeLabels)] : [],
-        vertexLabels: q.vertexLabels?.length ? [...new Set(q.vertexLabels)] : [],
+        edgeLabels: q.edgeLabels?.length ? [...new Set(q.edgeLabels)].sort() : [],
+        vertexLabels: q.vertexLabels?.length ? [...new Set(q.vertexLabels)].sort() : [],
         limit: q.first + 1,
         after: after ? [after[0], orderKey(after[1]), after[2]] : null,
       };
+      const key = JSON.stringify(shape);
+      let index = scanOf.get(key);
+      if (index === undefined) {
+        index = scans.length;
+        scanOf.set(key, index);
+        scans.push({ ...shape, ids: [] });
+      }
+      const ids = scans[index].ids as string[];
+      if (!ids.includes(q.id)) ids.push(q.id);
+      return index;
     });
-    const [answer] = await this.run<Map<string, NeighborRow[]>>('neighbors', (g) => neighborsTraversal(g, scans));
+    const [answer] = await this.run<Map<string, unknown>>('neighbors', (g) => neighborsTraversal(g, scans));
+    const pages = scans.map((_, i) => {
+      const byStart = new Map<string, NeighborRow[]>();
+      for (const page of (getKey(answer, `q${i}`) as unknown[] | undefined) ?? []) {
+        byStart.set(String(getKey(page, 'id')), (getKey(page, 'items') as NeighborRow[] | undefined) ?? []);
+      }
+      return byStart;
+    });
     return queries.map((q, i) => {
-      const rows = getKey(answer, `q${i}`) as NeighborRow[] | undefined;
+      const rows = pages[queryScan[i]].get(q.id);
       const items: Neighbor[] = [];
       const cursors: string[] = [];
       for (const row of (rows ?? []).slice(0, q.first)) {

@@ -17,9 +17,12 @@ type GraphTraversalSource = gremlin.process.GraphTraversalSource;
 
 const { live: LIVE, tomb: TOMB, up: UP, ord: ORD } = SYSTEM_KEYS;
 
-/** A neighbour query with its cursor decoded to server-comparable parts. */
+/**
+ * Neighbour queries that share everything but their start vertex (what a DataLoader batches):
+ * one start step over all their ids, one page per start vertex.
+ */
 export interface NeighborScan {
-  readonly id: string;
+  readonly ids: readonly string[];
   readonly direction: 'out' | 'in' | 'both';
   readonly edgeLabels: readonly EdgeLabel[];
   readonly vertexLabels: readonly VertexLabel[];
@@ -64,18 +67,22 @@ function afterNeighbor(after: readonly [string, string, number]): GraphTraversal
   );
 }
 
+/** One map per live start vertex: `id` (its c360id) and `items`, its page (limit items at most). */
 function neighborScan(scan: NeighborScan): GraphTraversal {
   const sides =
     scan.direction === 'both' ? [side(scan, true), side(scan, false)] : [side(scan, scan.direction === 'out')];
-  let tr = __.V(scan.id)
+  let items = __.union(...sides);
+  if (scan.after) items = items.filter(afterNeighbor(scan.after));
+  return __.V(...scan.ids)
     .has(UP, true)
     .as('s')
-    .union(...sides);
-  if (scan.after) tr = tr.filter(afterNeighbor(scan.after));
-  return tr.order().by('l').by('o').by('r').limit(scan.limit).fold();
+    .project('id', 'items')
+    .by(SYSTEM_KEYS.id)
+    .by(items.order().by('l').by('o').by('r').limit(scan.limit).fold())
+    .fold();
 }
 
-/** All scans in one traversal: a map from `q<index>` to that scan's items. */
+/** All scans in one traversal: a map from `q<index>` to that scan's pages. */
 export function neighborsTraversal(g: GraphTraversalSource, scans: readonly NeighborScan[]): GraphTraversal {
   const keys = scans.map((_, i) => `q${i}`);
   let tr = g.inject(0).project(...keys);
