@@ -51,10 +51,13 @@ export class StartError extends InfraError {
 /** The port of a server we would start is taken by a process we did not start. */
 export class PortInUseError extends InfraError {
   override name = 'PortInUseError';
-  constructor(server: ServerName, address: string) {
+  constructor(server: ServerName, address: string, holder: string | null) {
     super(
-      `${server}: ${address} is already in use by a process c360 did not start. Stop that process, ` +
-        'or set C360_INFRA=external to use the servers already running.',
+      holder === null
+        ? `${server}: ${address} is already in use by a process c360 did not start. Stop that process, ` +
+            'or set C360_INFRA=external to use the servers already running.'
+        : `${server}: ${address} is held by a c360 server of another cache (${holder}). Stop it with ` +
+            '`C360_INFRA_CACHE=<that cache> c360 infra down`, or set C360_INFRA=external to use it.',
       { code: 'INFRA_PORT_IN_USE', server },
     );
   }

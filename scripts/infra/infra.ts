@@ -11,7 +11,18 @@ import { createInfraConfig, type InfraConfig, type InfraEndpoints } from './conf
 import { InfraError, PortInUseError, StartError } from './errors';
 import { tailOf } from './log-files';
 import { moduleDirs, provisionModules } from './maven';
-import { isRunning, processTree, readPidFile, removePidFile, spawnDetached, stopTree } from './process-tree';
+import type { PidRecord } from './process-tree';
+import {
+  c360ServerOnPort,
+  findByMarker,
+  isRunning,
+  processTree,
+  readPidFile,
+  removePidFile,
+  spawnDetached,
+  stopTree,
+  writePidFile,
+} from './process-tree';
 import type { ServerContext, ServerDefinition, ServerPaths } from './server-definition';
 import { type ServerName, serverNames } from './server-name';
 import { connectServer } from './servers/connect';
@@ -194,7 +205,7 @@ async function startServer(
   log: (m: string) => void,
 ): Promise<ServerStatus> {
   const paths = serverPaths(config.cacheDir, def.name);
-  const lib = def.module ? moduleDirs(config.cacheDir, def.module) : { jars: '', plugins: '' };
+  const lib = def.module ? moduleDirs(config.cacheDir, def.module) : { root: '', jars: '', plugins: '' };
   const ctx: ServerContext = {
     cacheDir: config.cacheDir,
     endpoints: config.endpoints,
@@ -203,7 +214,16 @@ async function startServer(
     lib,
     log: (m) => log(`${def.name}: ${m}`),
   };
-  const existing = readPidFile(paths.pidFile);
+  const spec = def.launch(ctx);
+  let existing = readPidFile(paths.pidFile);
+  if (!isRunning(existing)) {
+    const adopted = findByMarker(spec.marker);
+    if (adopted !== null) {
+      existing = { pid: adopted, marker: spec.marker, startedAt: new Date().toISOString() };
+      writePidFile(paths.pidFile, existing);
+      log(`${def.name}: found pid ${adopted} running from this cache without a pid file; adopting it`);
+    }
+  }
   if (isRunning(existing)) {
     const check = await probe(def, config.endpoints);
     if (check.ok) {
@@ -216,10 +236,16 @@ async function startServer(
   }
   removePidFile(paths.pidFile);
   for (const { host, port } of def.ports(config.endpoints)) {
-    if (await portTaken(host, port)) throw new PortInUseError(def.name, `${host}:${port}`);
+    if (await portTaken(host, port)) {
+      const holder = c360ServerOnPort(port);
+      throw new PortInUseError(
+        def.name,
+        `${host}:${port}`,
+        holder === null ? null : `pid ${holder.pid}, ${holder.marker}`,
+      );
+    }
   }
   await def.prepare(ctx);
-  const spec = def.launch(ctx);
   const started = Date.now();
   log(`${def.name}: starting ${def.title} (log: ${paths.logFile})`);
   const child = spawnDetached(spec.command, spec.args, {
@@ -364,7 +390,7 @@ export async function infraDown(
     for (const name of order) {
       const def = servers[name];
       const paths = serverPaths(config.cacheDir, name);
-      const record = readPidFile(paths.pidFile);
+      const record = runningRecord(def, config);
       if (isRunning(record)) {
         log(`${name}: stopping pid ${record.pid} and ${processTree(record.pid).length - 1} child processes`);
         await stopTree(record, def.stopSignal, def.stopGraceMs);
@@ -374,6 +400,15 @@ export async function infraDown(
     }
     return stopped;
   });
+}
+
+/** The pid file's record, or — when the pid file was lost — the process carrying the server's marker. */
+function runningRecord(def: ServerDefinition, config: InfraConfig): PidRecord | null {
+  const record = readPidFile(serverPaths(config.cacheDir, def.name).pidFile);
+  if (isRunning(record)) return record;
+  const marker = def.marker(config.cacheDir);
+  const pid = findByMarker(marker);
+  return pid === null ? null : { pid, marker, startedAt: '' };
 }
 
 async function externalStatus(def: ServerDefinition, config: InfraConfig): Promise<ServerStatus> {
@@ -387,7 +422,7 @@ export async function infraStatus(options: InfraOptions = {}): Promise<ServerSta
     serverNames.map(async (name) => {
       const def = servers[name];
       if (config.mode === 'external') return externalStatus(def, config);
-      const record = readPidFile(serverPaths(config.cacheDir, name).pidFile);
+      const record = runningRecord(def, config);
       if (!isRunning(record)) return status(def, config, 'stopped', null, { ok: false, detail: 'not running' });
       return status(def, config, 'running', record.pid, await probe(def, config.endpoints));
     }),

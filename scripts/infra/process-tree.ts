@@ -12,6 +12,7 @@ import {
   openSync,
   readdirSync,
   readFileSync,
+  readlinkSync,
   renameSync,
   rmSync,
   writeFileSync,
@@ -58,6 +59,65 @@ export function isRunning(record: PidRecord | null): record is PidRecord {
   if (record === null) return false;
   const line = cmdline(record.pid);
   return line?.includes(record.marker) === true && !isZombie(record.pid);
+}
+
+/**
+ * The oldest live process whose command line carries `marker` — a server of
+ * ours whose pid file was lost (cache deleted under it, pid file removed by hand).
+ */
+export function findByMarker(marker: string): number | null {
+  const pids = readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .map(Number)
+    .sort((a, b) => a - b);
+  for (const pid of pids) {
+    if (pid === process.pid) continue;
+    const line = cmdline(pid);
+    if (line?.includes(marker) && !isZombie(pid)) return pid;
+  }
+  return null;
+}
+
+/** The pid and c360 marker of a process listening on `port` — which c360 server, of which cache, holds a port. */
+export function c360ServerOnPort(port: number): { pid: number; marker: string } | null {
+  const inodes = new Set<string>();
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text = '';
+    try {
+      text = readFileSync(table, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const row of text.split('\n').slice(1)) {
+      const cols = row.trim().split(/\s+/);
+      // local_address is HEX_IP:HEX_PORT, state 0A is LISTEN, column 9 is the socket inode.
+      if (cols.length > 9 && cols[3] === '0A' && Number.parseInt(cols[1]!.split(':')[1]!, 16) === port)
+        inodes.add(cols[9]!);
+    }
+  }
+  if (inodes.size === 0) return null;
+  for (const d of readdirSync('/proc').filter((x) => /^\d+$/.test(x))) {
+    let fds: string[];
+    try {
+      fds = readdirSync(`/proc/${d}/fd`);
+    } catch {
+      continue;
+    }
+    for (const fd of fds) {
+      let target = '';
+      try {
+        target = readlinkSync(`/proc/${d}/fd/${fd}`);
+      } catch {
+        continue;
+      }
+      const inode = /^socket:\[(\d+)\]$/.exec(target)?.[1];
+      if (inode && inodes.has(inode)) {
+        const marker = /-Dc360\.infra=\S+/.exec(cmdline(Number(d)) ?? '')?.[0];
+        return marker ? { pid: Number(d), marker } : null;
+      }
+    }
+  }
+  return null;
 }
 
 function parentOf(pid: number): { ppid: number; pgid: number } | null {
@@ -166,6 +226,11 @@ export function spawnDetached(
   writeFileSync(options.pidFile, `${JSON.stringify(record)}\n`);
   child.unref();
   return { record, exited };
+}
+
+export function writePidFile(file: string, record: PidRecord): void {
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, `${JSON.stringify(record)}\n`);
 }
 
 export function removePidFile(file: string): void {

@@ -16,8 +16,8 @@ export interface ServerContext {
   readonly paths: ServerPaths;
   /** Absolute path of `java` (only resolved for servers that have a Maven module). */
   readonly java: string;
-  /** jars/ and plugins/ of the server's Maven module. */
-  readonly lib: { readonly jars: string; readonly plugins: string };
+  /** The server's Maven module directory with its jars/ and plugins/. */
+  readonly lib: { readonly root: string; readonly jars: string; readonly plugins: string };
   readonly log: (message: string) => void;
 }
 
@@ -46,6 +46,8 @@ export interface ServerDefinition {
   /** The signal that makes the server shut down cleanly, and how long it may take before SIGKILL. */
   readonly stopSignal: NodeJS.Signals;
   readonly stopGraceMs: number;
+  /** Appears in the server's command line (LaunchSpec.marker); finds the process when its pid file is lost. */
+  readonly marker: (cacheDir: string) => string;
   /** Throws MissingToolError for programs the server needs besides java/mvn. */
   readonly checkTools?: () => void;
   /** Writes configuration and initialises data directories; idempotent. */

@@ -55,6 +55,7 @@ interface ConnectorPlugin {
 export const connectServer: ServerDefinition = {
   name: 'connect',
   title: `Kafka Connect ${versions.kafka} + Debezium PostgreSQL ${versions.debezium}`,
+  marker: (cacheDir) => markerFlag('connect', cacheDir),
   dependsOn: ['kafka'],
   module: {
     id: `connect-${versions.kafka}-debezium-${versions.debezium}`,

@@ -6,6 +6,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import * as gremlin from 'gremlin';
 import type { InfraEndpoints } from '../config';
 import { jvmFlags, markerFlag, type ServerDefinition } from '../server-definition';
 import { versions } from '../versions';
@@ -50,22 +51,10 @@ ssl: {
 `;
 }
 
-interface GremlinModule {
-  driver: {
-    DriverRemoteConnection: new (url: string, options: { traversalSource: string }) => { close(): Promise<void> };
-  };
-  process: {
-    AnonymousTraversalSource: {
-      traversal(): {
-        with_(connection: unknown): { inject(...values: unknown[]): { next(): Promise<{ value: unknown }> } };
-      };
-    };
-  };
-}
-
 export const gremlinServer: ServerDefinition = {
   name: 'gremlin',
   title: `Apache TinkerPop Gremlin Server ${versions.tinkerpop} (TinkerGraph)`,
+  marker: (cacheDir) => markerFlag('gremlin', cacheDir),
   dependsOn: [],
   module: {
     id: `gremlin-server-${versions.tinkerpop}`,
@@ -103,13 +92,13 @@ export const gremlinServer: ServerDefinition = {
     };
   },
   async probe(endpoints) {
-    // gremlin ships no type declarations; this is the slice of its API the probe uses.
-    const gremlin = require('gremlin') as GremlinModule;
     const connection = new gremlin.driver.DriverRemoteConnection(endpoints.gremlin.url, {
       traversalSource: endpoints.gremlin.traversalSource,
+      // The driver builds its user agent with a dynamic import() that jest's VM refuses; the server needs none.
+      enableUserAgentOnConnect: false,
     });
     try {
-      const g = gremlin.process.AnonymousTraversalSource.traversal().with_(connection);
+      const g = gremlin.process.AnonymousTraversalSource.traversal().withRemote(connection);
       const result = await g.inject(1).next();
       if (result.value !== 1) throw new Error(`g.inject(1) returned ${String(result.value)}`);
       return 'g.inject(1) = 1';

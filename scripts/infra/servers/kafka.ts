@@ -55,6 +55,7 @@ function serverProperties(dataDir: string, broker: string): string {
 export const kafkaServer: ServerDefinition = {
   name: 'kafka',
   title: `Apache Kafka ${versions.kafka} (KRaft)`,
+  marker: (cacheDir) => markerFlag('kafka', cacheDir),
   dependsOn: [],
   module: {
     id: `kafka-${versions.kafka}`,

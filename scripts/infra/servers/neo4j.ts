@@ -4,11 +4,14 @@
  * single-file source mode) starts the embedded DBMS with the Bolt connector
  * on — the same kernel and Bolt server the distribution runs.
  */
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { delimiter, dirname, join } from 'node:path';
 import neo4j from 'neo4j-driver';
 import type { InfraEndpoints } from '../config';
-import { jvmFlags, markerFlag, type ServerDefinition } from '../server-definition';
+import { StartError } from '../errors';
+import { jvmFlags, markerFlag, type ServerContext, type ServerDefinition } from '../server-definition';
 import { versions } from '../versions';
 
 const launcherSource = join(__dirname, '..', 'neo4j', 'Neo4jLauncher.java');
@@ -18,9 +21,47 @@ function address(endpoints: InfraEndpoints): { host: string; port: number } {
   return { host: url.hostname, port: Number(url.port || 7687) };
 }
 
+function launcherClassesDir(ctx: ServerContext): string {
+  const hash = createHash('sha256').update(readFileSync(launcherSource)).digest('hex').slice(0, 12);
+  return join(ctx.lib.root, `launcher-${hash}`);
+}
+
+/**
+ * Compiles the launcher once per source version: single-file source mode would
+ * compile it against 200 jars on every start, which costs 10-20 s on two busy cores.
+ */
+function compileLauncher(ctx: ServerContext): void {
+  const out = launcherClassesDir(ctx);
+  if (existsSync(join(out, 'Neo4jLauncher.class'))) return;
+  const javac = join(dirname(ctx.java), 'javac');
+  if (!existsSync(javac)) return; // a JRE without javac: launch() falls back to source mode
+  const result = spawnSync(javac, ['-cp', join(ctx.lib.jars, '*'), '-d', `${out}.tmp`, launcherSource], {
+    encoding: 'utf8',
+  });
+  if (result.status !== 0) {
+    throw new StartError(
+      'neo4j',
+      `javac Neo4jLauncher.java failed:\n${result.stdout}${result.stderr}`,
+      ctx.paths.logFile,
+    );
+  }
+  rmSync(out, { recursive: true, force: true });
+  renameSync(`${out}.tmp`, out);
+}
+
+/** `-cp <classpath> <main>`: the compiled launcher when there is one, else Java's single-file source mode. */
+function launcherClasspath(ctx: ServerContext): string[] {
+  const out = launcherClassesDir(ctx);
+  if (existsSync(join(out, 'Neo4jLauncher.class'))) {
+    return [`${out}${delimiter}${join(ctx.lib.jars, '*')}`, 'Neo4jLauncher'];
+  }
+  return [join(ctx.lib.jars, '*'), launcherSource];
+}
+
 export const neo4jServer: ServerDefinition = {
   name: 'neo4j',
   title: `Neo4j ${versions.neo4j} Community (Bolt, auth disabled)`,
+  marker: (cacheDir) => markerFlag('neo4j', cacheDir),
   dependsOn: [],
   module: {
     id: `neo4j-${versions.neo4j}`,
@@ -32,6 +73,7 @@ export const neo4jServer: ServerDefinition = {
   stopGraceMs: 30_000,
   async prepare(ctx) {
     mkdirSync(ctx.paths.dataDir, { recursive: true });
+    compileLauncher(ctx);
   },
   launch(ctx) {
     const marker = markerFlag('neo4j', ctx.cacheDir);
@@ -52,8 +94,7 @@ export const neo4jServer: ServerDefinition = {
         '--add-opens=java.base/sun.nio.ch=ALL-UNNAMED',
         '--add-opens=java.base/java.lang=ALL-UNNAMED',
         '-cp',
-        join(ctx.lib.jars, '*'),
-        launcherSource,
+        ...launcherClasspath(ctx),
         ctx.paths.dataDir,
         host,
         String(port),

@@ -92,6 +92,7 @@ function initCluster(ctx: ServerContext, dataDir: string): void {
 export const postgresServer: ServerDefinition = {
   name: 'postgres',
   title: 'PostgreSQL (wal_level=logical, database crm)',
+  marker: (cacheDir) => `-D ${postgresDataDir(cacheDir)} `,
   dependsOn: [],
   module: null,
   ports: (endpoints) => [{ host: endpoints.postgres.host, port: endpoints.postgres.port }],
@@ -133,7 +134,7 @@ export const postgresServer: ServerDefinition = {
     return {
       command: join(binDir, 'postgres'),
       args: ['-D', dataDir, ...Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`])],
-      marker: dataDir,
+      marker: `-D ${dataDir} `,
       cwd: dirname(dataDir),
       uid: runAs?.uid,
       gid: runAs?.gid,
