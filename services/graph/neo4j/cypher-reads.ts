@@ -24,6 +24,7 @@ import { decodeCursor } from './cursor';
 import { edgeLabelText, edgeVisibleText, keys, liveText, schemaPropertyText, vertexLabelText } from './cypher-text';
 import type { CypherStatement } from './cypher-writes';
 import { Neo4jStoreError } from './neo4j-store-error';
+import { toIdKey } from './sort-key';
 import { SEARCH_PREFIX } from './stored-element';
 
 function compareText(a: string, b: string): number {
@@ -47,6 +48,7 @@ export function matchByIdText(node: string, row: string, labels: readonly Vertex
 
 interface IdRow {
   readonly i: number;
+  /** The id as stored: `toIdKey` of the vertex id. */
   readonly id: string;
   readonly label: VertexLabel;
 }
@@ -57,7 +59,7 @@ function idRows(ids: readonly string[]): IdRow[] {
   ids.forEach((id, i) => {
     const ref = typeof id === 'string' ? parseVertexId(id) : null;
     if (ref !== null && (VERTEX_LABELS as readonly string[]).includes(ref.label))
-      rows.push({ i, id, label: ref.label });
+      rows.push({ i, id: toIdKey(id), label: ref.label });
   });
   return rows;
 }
@@ -124,7 +126,7 @@ export function neighborsStatement(queries: readonly NeighborQuery[]): CypherSta
     limit = Math.max(limit, first + 1);
     rows.push({
       i,
-      id: q.id,
+      id: toIdKey(q.id),
       label: ref.label,
       out: q.direction !== 'in',
       in: q.direction !== 'out',

@@ -20,6 +20,7 @@ import {
 } from '../../../graph-schema';
 import { edgeLabelText, keys, vertexLabelText } from './cypher-text';
 import { Neo4jStoreError } from './neo4j-store-error';
+import { toIdKey } from './sort-key';
 import { KEY, LIVE, NOT_SEARCHABLE, type StateRow, searchableSet, stateRow, TOMB } from './stored-element';
 
 export interface CypherStatement {
@@ -124,7 +125,7 @@ export function validateBatch(batch: GraphBatch): void {
 }
 
 function vertexRow(v: VertexWrite): VertexRow {
-  return { id: vertexId(v), key: v.key, ...stateRow(v.state, searchableSet(v.label)) };
+  return { id: toIdKey(vertexId(v)), key: v.key, ...stateRow(v.state, searchableSet(v.label)) };
 }
 
 function edgeRow(e: EdgeWrite): EdgeRow {
@@ -132,9 +133,9 @@ function edgeRow(e: EdgeWrite): EdgeRow {
   const to = vertexId(e.to);
   return {
     id: edgeId(e.label, from, to),
-    from,
+    from: toIdKey(from),
     fromKey: e.from.key,
-    to,
+    to: toIdKey(to),
     toKey: e.to.key,
     ...stateRow(e.state, NOT_SEARCHABLE),
   };

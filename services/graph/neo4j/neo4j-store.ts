@@ -43,6 +43,7 @@ import {
 import { AWAIT_INDEXES, schemaStatements } from './cypher-schema';
 import { type CypherStatement, DEFAULT_BATCH_SIZE, planWriteTransactions, validateBatch } from './cypher-writes';
 import { classifyDriverError, Neo4jStoreError } from './neo4j-store-error';
+import { fromIdKey } from './sort-key';
 import { decodeState, toNumber } from './stored-element';
 
 export interface Neo4jStoreOptions {
@@ -209,15 +210,16 @@ class CypherGraphStore implements Neo4jGraphStore {
         const i = toNumber(record.get('i'));
         const label = record.get('label') as EdgeLabel;
         const rank = toNumber(record.get('rank'));
-        const start = record.get('sid') as string;
-        const other = record.get('oid') as string;
+        const start = fromIdKey(record.get('sid') as string);
+        const otherKey = record.get('oid') as string;
+        const other = fromIdKey(otherKey);
         const from = rank === 0 ? start : other;
         const to = rank === 0 ? other : start;
         rows[i].push({
           edge: toEdge(label, from, to, decodeState(record.get('edge'))),
           vertex: toVertex(other, decodeState(record.get('other'))),
         });
-        cursors[i].push(encodeCursor([label, other, rank]));
+        cursors[i].push(encodeCursor([label, otherKey, rank]));
       }
     }
     return queries.map((q, i) => {
@@ -238,10 +240,14 @@ class CypherGraphStore implements Neo4jGraphStore {
     const items: TimelineItem[] = [];
     const cursors: string[] = [];
     for (const record of records.slice(0, query.first)) {
-      const id = record.get('id') as string;
+      const idKey = record.get('id') as string;
       const ts = toNumber(record.get('ts'));
-      items.push({ vertex: toVertex(id, decodeState(record.get('props'))), ts, via: record.get('via') as EdgeLabel });
-      cursors.push(encodeCursor([ts, id]));
+      items.push({
+        vertex: toVertex(fromIdKey(idKey), decodeState(record.get('props'))),
+        ts,
+        via: record.get('via') as EdgeLabel,
+      });
+      cursors.push(encodeCursor([ts, idKey]));
     }
     return { items, cursors, hasNextPage: records.length > query.first };
   }
@@ -250,7 +256,7 @@ class CypherGraphStore implements Neo4jGraphStore {
     this.assertOpen('lookup');
     const statement = lookupStatement(label, property, value);
     if (statement === null) return [];
-    return (await this.read('lookup', statement)).map((r) => r.get('id') as string);
+    return (await this.read('lookup', statement)).map((r) => fromIdKey(r.get('id') as string));
   }
 
   async search(label: VertexLabel, text: string, page: PageRequest): Promise<Page<Vertex>> {
@@ -260,8 +266,12 @@ class CypherGraphStore implements Neo4jGraphStore {
     const statement = searchStatement(label, text, first, after);
     if (statement === null) return { items: [], cursors: [], hasNextPage: false };
     const records = await this.read('search', statement);
-    const items = records.slice(0, first).map((r) => toVertex(r.get('id') as string, decodeState(r.get('props'))));
-    return { items, cursors: items.map((v) => encodeCursor([v.id])), hasNextPage: records.length > first };
+    const rows = records.slice(0, first);
+    return {
+      items: rows.map((r) => toVertex(fromIdKey(r.get('id') as string), decodeState(r.get('props')))),
+      cursors: rows.map((r) => encodeCursor([r.get('id') as string])),
+      hasNextPage: records.length > first,
+    };
   }
 
   async stats(): Promise<StoreStats> {

@@ -11,7 +11,7 @@ import {
   searchableProperties,
   type VertexLabel,
 } from '../../../graph-schema';
-import { fromSortKey, toSortKey } from './sort-key';
+import { fromVersionKey, toVersionKey } from './sort-key';
 
 /** Internal property names all start with this; a user property that does too is stored escaped. */
 export const INTERNAL_PREFIX = 'c360';
@@ -79,16 +79,16 @@ export function stateRow(state: ElementState, searchable: ReadonlySet<string>): 
     const primitive = value === null || typeof value !== 'object';
     props.push({
       k: encodeName(name),
-      v: toSortKey(p.v),
-      j: toSortKey(JSON.stringify(value)),
+      v: toVersionKey(p.v),
+      j: toVersionKey(JSON.stringify(value)),
       n: primitive ? (value as string | number | boolean | null) : null,
       x: primitive ? null : JSON.stringify(value),
       s: typeof value === 'string' && searchable.has(name) ? value.toLowerCase() : null,
     });
   }
   return {
-    live: state.live === null ? null : toSortKey(state.live),
-    tomb: state.tomb === null ? null : toSortKey(state.tomb),
+    live: state.live === null ? null : toVersionKey(state.live),
+    tomb: state.tomb === null ? null : toVersionKey(state.tomb),
     props,
   };
 }
@@ -144,13 +144,13 @@ export function decodeState(stored: Readonly<Record<string, unknown>>): ElementS
     const part = key.slice(VERSION_PREFIX.length);
     const json = stored[JSON_PREFIX + part];
     const value = typeof json === 'string' ? (JSON.parse(json) as JsonValue) : toJsonValue(stored[part] ?? null);
-    props[decodeName(part)] = { v: fromSortKey(String(stored[key])), value };
+    props[decodeName(part)] = { v: fromVersionKey(String(stored[key])), value };
   }
   const live = stored[LIVE];
   const tomb = stored[TOMB];
   return {
-    live: typeof live === 'string' ? fromSortKey(live) : null,
-    tomb: typeof tomb === 'string' ? fromSortKey(tomb) : null,
+    live: typeof live === 'string' ? fromVersionKey(live) : null,
+    tomb: typeof tomb === 'string' ? fromVersionKey(tomb) : null,
     props,
   };
 }

@@ -26,7 +26,7 @@ import {
 import { schemaStatements } from '../../../services/graph/neo4j/cypher-schema';
 import type { CypherStatement } from '../../../services/graph/neo4j/cypher-writes';
 import { classifyDriverError } from '../../../services/graph/neo4j/neo4j-store-error';
-import { fromSortKey, toSortKey } from '../../../services/graph/neo4j/sort-key';
+import { fromIdKey, fromVersionKey, toIdKey, toVersionKey } from '../../../services/graph/neo4j/sort-key';
 import { decodeState, type StateRow, searchableSet, stateRow } from '../../../services/graph/neo4j/stored-element';
 
 const ver = (t: number, tie = 'tck') => makeVersion(t, tie);
@@ -245,7 +245,7 @@ describe('hostile strings travel only as parameters', () => {
     }
     const params = stringsIn(statements.map((s) => s.params));
     for (const h of hostile) {
-      expect(params).toContain(`Customer:${h}`);
+      expect(params).toContain(toIdKey(`Customer:${h}`));
       expect(params).toContain(h);
     }
     // The text depends on the batch's labels only: benign data of the same shape gives the same statements.
@@ -283,7 +283,7 @@ describe('hostile strings travel only as parameters', () => {
         expect(statement).not.toBeNull();
         for (const other of hostile) expect(statement?.text).not.toContain(other);
         const params = [...stringsIn(statement?.params)];
-        const forms = [h, h.toLowerCase(), JSON.stringify(h).slice(1, -1)];
+        const forms = [h, h.toLowerCase(), JSON.stringify(h).slice(1, -1), toIdKey(h)];
         expect(params.some((p) => forms.some((form) => p.includes(form)))).toBe(true);
       }
       return statements.map((s) => s?.text);
@@ -357,29 +357,43 @@ describe('stored layout', () => {
     ]);
   });
 
-  test('sort keys order by code point exactly as the originals order in JavaScript, and decode back', () => {
-    const codePointCompare = (a: string, b: string) => {
-      const x = Array.from(a, (c) => c.codePointAt(0) as number);
-      const y = Array.from(b, (c) => c.codePointAt(0) as number);
-      for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return x[i] < y[i] ? -1 : 1;
-      return x.length - y.length === 0 ? 0 : x.length < y.length ? -1 : 1;
-    };
-    const text = fc.string({
-      unit: fc.oneof(
-        fc.constantFrom('a', '\uffff', '\ue000', '\ud800', '\udfff', '\ud83d\ude80'),
-        fc.string({ unit: 'binary', maxLength: 1 }),
-      ),
-    });
+  test('sort keys hold only characters below U+D800 and order as ids (UTF-8 bytes) and versions (UTF-16 units) do', () => {
+    const utf8 = (a: string, b: string) => Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+    const utf16 = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+    const below = (key: string) => [...key].every((c) => (c.codePointAt(0) as number) < 0xd800);
+    const symbol = fc.constantFrom(
+      'a',
+      '~',
+      'é',
+      '東',
+      '\ucfff',
+      '\ud000',
+      '\uffff',
+      '\ue000',
+      '！',
+      '😀',
+      '🚀',
+      '\u{10ffff}',
+    );
+    const wellFormed = fc.array(fc.oneof(symbol, fc.string({ unit: 'grapheme', maxLength: 1 }))).map((a) => a.join(''));
+    const units = fc.string({ unit: fc.oneof(symbol, fc.string({ unit: 'binary', maxLength: 1 })) });
     fc.assert(
-      fc.property(text, text, (a, b) => {
-        const js = a < b ? -1 : a > b ? 1 : 0;
-        expect(codePointCompare(toSortKey(a), toSortKey(b))).toBe(js);
-        expect(fromSortKey(toSortKey(a))).toBe(a);
+      fc.property(wellFormed, wellFormed, (a, b) => {
+        expect(Math.sign(utf16(toIdKey(a), toIdKey(b)))).toBe(Math.sign(utf8(a, b)));
+        expect(below(toIdKey(a))).toBe(true);
+        expect(fromIdKey(toIdKey(a))).toBe(a);
       }),
     );
-    expect(toSortKey('000000000000010~cdc:1')).toBe('000000000000010~cdc:1');
-    // Why sort keys exist: by code point U+FFFF sorts before 🚀, in JavaScript after.
-    expect('\uffff' > '\ud83d\ude80').toBe(true);
+    fc.assert(
+      fc.property(units, units, (a, b) => {
+        expect(utf16(toVersionKey(a), toVersionKey(b))).toBe(utf16(a, b));
+        expect(below(toVersionKey(a))).toBe(true);
+        expect(fromVersionKey(toVersionKey(a))).toBe(a);
+      }),
+    );
+    // Ordinary ids and every version makeVersion builds from ASCII are stored as they are.
+    expect(toIdKey('Customer:ann-東京')).toBe('Customer:ann-東京');
+    expect(toVersionKey('000000000000010~cdc:1')).toBe('000000000000010~cdc:1');
   });
 });
 
