@@ -10,6 +10,7 @@
  * liveness is `c360live`/`c360tomb`, and the store prunes properties a tombstone
  * hides and removes unset ones, so a present property is a visible one.
  */
+import neo4j from 'neo4j-driver';
 import { type EdgeLabel, isEdgeLabel, isVertexLabel, type Page, type VertexLabel } from '../../graph-schema';
 import {
   type Condition,
@@ -286,7 +287,8 @@ export function cypherMembersQuery(definition: SegmentDefinition, request: Membe
       'ORDER BY id',
       'LIMIT $limit',
     ],
-    { ...params, ...(request.after ? { after: request.after } : {}), limit: request.first + 1 },
+    // LIMIT takes an integer; the driver would send a JS number as a float.
+    { ...params, ...(request.after ? { after: request.after } : {}), limit: neo4j.int(request.first + 1) },
   );
 }
 

@@ -134,7 +134,8 @@ const propertyTest = z.discriminatedUnion(
 const duration = z
   .string()
   .regex(DURATION, 'within must be a duration such as 30m, 12h, 7d or 2w')
-  .refine((s) => durationMs(s) <= MAX_WINDOW_MS, 'within is at most 3650d');
+  // zod runs refinements after a failed regex too: only measure what parses.
+  .refine((s) => !DURATION.test(s) || durationMs(s) <= MAX_WINDOW_MS, 'within is at most 3650d');
 const bound = z.number().int('must be a whole number').min(0).max(1_000_000);
 const text = z.string().min(1).max(200);
 const product = z.strictObject({ category: text });
