@@ -112,7 +112,8 @@ export function c360ServerOnPort(port: number): { pid: number; marker: string } 
       }
       const inode = /^socket:\[(\d+)\]$/.exec(target)?.[1];
       if (inode && inodes.has(inode)) {
-        const marker = /-Dc360\.infra=\S+/.exec(cmdline(Number(d)) ?? '')?.[0];
+        // JVMs carry -Dc360.infra=<name>@<cache>; a c360 PostgreSQL carries its data directory.
+        const marker = /-Dc360\.infra=\S+|-D \S*(?:c360-infra-|c360\/infra\/)\S*/.exec(cmdline(Number(d)) ?? '')?.[0];
         return marker ? { pid: Number(d), marker } : null;
       }
     }

@@ -3,8 +3,8 @@
  * says how to install the program, because "spawn java ENOENT" tells nobody
  * what to do.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { accessSync, constants, existsSync, readdirSync, realpathSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { accessSync, constants, existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { MissingToolError } from './errors';
 import { versions } from './versions';
@@ -96,13 +96,22 @@ function realBinDir(dir: string): string {
 /** PostgreSQL refuses to run as root; as root we run it as this user (created by Debian's package). */
 export function postgresRunAs(): { uid: number; gid: number; user: string } | null {
   if (process.getuid?.() !== 0) return null;
-  const hint = 'apt-get install -y postgresql (it creates the postgres user), or run as a non-root user';
-  const id = (flag: string) => {
-    try {
-      return Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8' }).trim());
-    } catch {
-      throw new MissingToolError('user postgres', 'running PostgreSQL as root (PostgreSQL refuses root)', hint);
-    }
-  };
-  return { uid: id('-u'), gid: id('-g'), user: 'postgres' };
+  let passwd = '';
+  try {
+    passwd = readFileSync('/etc/passwd', 'utf8');
+  } catch {
+    // no passwd file: reported as a missing user below
+  }
+  const entry = passwd
+    .split('\n')
+    .map((line) => line.split(':'))
+    .find((fields) => fields[0] === 'postgres');
+  if (!entry) {
+    throw new MissingToolError(
+      'user postgres',
+      'running PostgreSQL as root (PostgreSQL refuses root)',
+      'apt-get install -y postgresql (it creates the postgres user), or run as a non-root user',
+    );
+  }
+  return { uid: Number(entry[2]), gid: Number(entry[3]), user: 'postgres' };
 }
