@@ -92,12 +92,15 @@ function strings(value: unknown, out: string[] = []): string[] {
   else if (value !== null && typeof value === 'object') for (const v of Object.values(value)) strings(v, out);
   return out;
 }
+/** @types/gremlin does not declare the bytecode's instruction list. */
+const instructions = (t: gremlin.process.Traversal) =>
+  (t.getBytecode() as unknown as { stepInstructions: unknown[][] }).stepInstructions;
 function steps(t: gremlin.process.Traversal, args: string[]): string[] {
-  for (const [, ...rest] of t.getBytecode().stepInstructions as unknown[][]) strings(rest, args);
+  for (const [, ...rest] of instructions(t)) strings(rest, args);
   return args;
 }
 function stepNames(t: gremlin.process.Traversal, out: string[] = []): string[] {
-  for (const [name, ...rest] of t.getBytecode().stepInstructions as unknown[][]) {
+  for (const [name, ...rest] of instructions(t)) {
     out.push(String(name));
     for (const arg of rest) if (arg instanceof gremlin.process.Traversal) stepNames(arg, out);
   }
