@@ -3,6 +3,7 @@
  * the shared conformance suite (same answers as the embedded store), then what only a
  * remote, concurrent backend has — racing writers and classified errors.
  */
+import '../setup/node-websocket';
 import {
   coalesce,
   type ElementState,
@@ -13,15 +14,11 @@ import {
   stateOfUpsert,
   visibleProps,
 } from '../../graph-schema';
-import { createInfraConfig } from '../../scripts/infra/config';
 import { createGremlinStore, GremlinStoreError } from '../../services/graph/gremlin';
 import { defineGraphStoreSuite } from '../conformance';
+import { testEndpoints } from '../helpers/infra';
 
-// Node 20 has no global WebSocket, and the driver's fallback `await import('ws')` is refused inside
-// jest's VM; hand it the same `ws` class it would load (outside jest the driver loads it itself).
-if (!('WebSocket' in globalThis)) Object.assign(globalThis, { WebSocket: require('ws') });
-
-const endpoint = createInfraConfig().endpoints.gremlin;
+const endpoint = testEndpoints().gremlin;
 const open = () => createGremlinStore({ url: endpoint.url, traversalSource: endpoint.traversalSource, connections: 2 });
 
 defineGraphStoreSuite('gremlin', async () => ({ store: await open() }), { timeoutMs: 600_000 });
