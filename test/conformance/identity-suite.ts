@@ -31,13 +31,15 @@ const T0 = Date.UTC(2026, 9, 1);
 const MIN = 60_000;
 const iso = (ms: number) => new Date(ms).toISOString();
 
-export function segmentMessage(event: Record<string, unknown>, receivedAtMs = RECEIVED): RawMessage {
+/** Received as it was sent: Segment's clock-skew correction then keeps the event's own time. */
+export function segmentMessage(event: Record<string, unknown>, receivedAtMs?: number): RawMessage {
   const body = {
     sentAt: event.timestamp,
     context: { library: { name: 'analytics-node', version: '2.3.0' } },
     ...event,
   };
-  return message('segment', JSON.stringify(body), receivedAtMs);
+  const sent = typeof event.timestamp === 'string' ? Date.parse(event.timestamp) : RECEIVED;
+  return message('segment', JSON.stringify(body), receivedAtMs ?? sent);
 }
 
 export function cdcMessage(
