@@ -8,11 +8,13 @@
  * leaves the group so its partitions move at once), flushes the pipeline,
  * then disconnects the producer and closes the store — in that order.
  */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { type Kafka, Partitioners, type Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import { type Readiness, startHttpServer } from '../../api';
+import type { Readiness } from '../../api';
 import { createOperationsRouter } from '../../api/operations/operations-router';
 import { ConfigError, type GraphStore } from '../../graph-schema';
 import type { AppliedEvents, DeadLetterSink, IngestPipeline } from '../../ingest';
@@ -148,10 +150,7 @@ export async function startWorker(config: C360Config, deps: WorkerDeps): Promise
   const app = express();
   app.disable('x-powered-by');
   app.use(createOperationsRouter({ registry, readiness, logger: logger.child({ component: 'http' }) }));
-  const http = await startHttpServer(
-    { app, start: async () => undefined, stop: async () => undefined },
-    { port: config.port, host: config.host },
-  );
+  const http = await listen(app, config.port, config.host);
   phase = 'ready';
   logger.info({ url: http.url, groupId: config.kafka.groupId }, 'c360 worker is consuming');
 
@@ -184,5 +183,30 @@ export function combineReadiness(...parts: (() => Readiness)[]): () => Readiness
   return () => {
     const states = parts.map((p) => p());
     return { ready: states.every((s) => s.ready), reasons: states.flatMap((s) => [...s.reasons]) };
+  };
+}
+
+/** The worker serves only operations endpoints: a plain HTTP server, no GraphQL to start or drain. */
+async function listen(
+  app: express.Express,
+  port: number,
+  host: string,
+): Promise<{ url: string; close(): Promise<void> }> {
+  const server = createServer(app);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port: actual } = server.address() as AddressInfo;
+  return {
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${actual}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }
