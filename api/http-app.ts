@@ -2,17 +2,18 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type NextFunction, type Request, type Response } from 'express';
+import type { GraphQLSchema } from 'graphql';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { GraphStore } from '../graph-schema';
 import type { IngestPipeline } from '../ingest/ingest-pipeline';
 import { type ApiMetrics, createApiMetrics } from './api-metrics';
 import { createCollectorRouter } from './collector/collector-router';
+import { buildGraphQLSchema } from './graphql/build-schema';
 import { createFormatError } from './graphql/format-error';
 import { createLoaders } from './graphql/loaders';
 import { createMetricsPlugin } from './graphql/metrics-plugin';
-import { type GraphQLContext, type GraphQLResolvers, resolvers } from './graphql/resolvers';
-import { typeDefs } from './graphql/type-defs';
+import type { GraphQLContext, GraphQLResolvers } from './graphql/resolvers';
 import { createOperationsRouter, type Readiness } from './operations/operations-router';
 import { createPlayground, PLAYGROUND_ASSETS_PATH } from './playground/playground-router';
 
@@ -54,6 +55,11 @@ export interface GraphQLModule {
 
 export interface HttpApp {
   readonly app: express.Express;
+  /** The executable schema Apollo serves; startHttpServer serves subscriptions over WebSocket with it too. */
+  readonly schema: GraphQLSchema;
+  readonly graphqlPath: string;
+  /** A fresh per-operation context (store + DataLoaders), for transports other than HTTP. */
+  createContext(): GraphQLContext;
   /** Starts the GraphQL server (schema, plugins); startHttpServer calls it before listening. Idempotent. */
   start(): Promise<void>;
   /** Stops the GraphQL server; call after the HTTP server has drained (startHttpServer's close does both). */
@@ -92,11 +98,11 @@ export function createHttpApp(deps: HttpAppDeps): HttpApp {
   const logger = deps.logger.child({ component: 'api' });
   const metrics = createApiMetrics(registry);
 
-  const modules = deps.modules ?? [];
+  // Later modules win field by field, so a module can take over a base placeholder.
+  const schema = buildGraphQLSchema(deps.modules ?? []);
+  const createContext = (): GraphQLContext => ({ store, loaders: createLoaders(store) });
   const apollo = new ApolloServer<GraphQLContext>({
-    typeDefs: [typeDefs, ...modules.map((m) => m.typeDefs)],
-    // Later entries win field by field, so a module can take over a base placeholder.
-    resolvers: [resolvers, ...modules.map((m) => m.resolvers)],
+    schema,
     // GraphiQL is served by c360 itself (offline); Apollo's landing page would load from a CDN.
     plugins: [ApolloServerPluginLandingPageDisabled(), createMetricsPlugin(metrics)],
     formatError: createFormatError(logger),
@@ -155,9 +161,12 @@ export function createHttpApp(deps: HttpAppDeps): HttpApp {
   let starting: Promise<void> | null = null;
   return {
     app,
+    schema,
+    graphqlPath: config.graphqlPath,
+    createContext,
     start() {
       starting ??= apollo.start().then(() => {
-        graphql = expressMiddleware(apollo, { context: async () => ({ store, loaders: createLoaders(store) }) });
+        graphql = expressMiddleware(apollo, { context: async () => createContext() });
       });
       return starting;
     },

@@ -1,5 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+// graphql-ws names it like a React hook; it is not one.
+import { useServer as serveGraphQLWs } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
 import type { HttpApp } from './http-app';
 
 export interface HttpServerOptions {
@@ -7,6 +10,8 @@ export interface HttpServerOptions {
   readonly host: string;
   /** How long close() lets in-flight requests finish before cutting connections. */
   readonly drainTimeoutMs?: number;
+  /** Serve GraphQL subscriptions (graphql-ws protocol) over WebSocket on the GraphQL path. */
+  readonly subscriptions?: boolean;
 }
 
 export interface RunningHttpServer {
@@ -17,7 +22,7 @@ export interface RunningHttpServer {
   /**
    * Graceful stop: accept no new connections, let in-flight requests finish
    * (a collector request answers only once its events are durable), close idle
-   * keep-alive connections, then stop the GraphQL server. Idempotent.
+   * keep-alive connections and WebSocket subscriptions, then stop the GraphQL server. Idempotent.
    */
   close(): Promise<void>;
 }
@@ -40,12 +45,21 @@ export async function startHttpServer(http: HttpApp, options: HttpServerOptions)
   const { port } = server.address() as AddressInfo;
   const host = options.host.includes(':') ? `[${options.host}]` : options.host;
   const drainTimeoutMs = options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS;
+  // A per-subscription context: its DataLoaders are cleared by the subscription resolvers before each event.
+  const ws = options.subscriptions
+    ? serveGraphQLWs(
+        { schema: http.schema, context: () => http.createContext() },
+        new WebSocketServer({ server, path: http.graphqlPath }),
+      )
+    : null;
 
   let closing: Promise<void> | null = null;
   const close = (): Promise<void> => {
     closing ??= (async () => {
       const closed = new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
       server.closeIdleConnections();
+      // Upgraded sockets count as open connections: close them (1001 Going Away) or the server never closes.
+      await ws?.dispose();
       const sweep = setInterval(() => server.closeIdleConnections(), IDLE_SWEEP_MS);
       const force = setTimeout(() => server.closeAllConnections(), drainTimeoutMs);
       try {

@@ -22,10 +22,13 @@
 import type { Logger } from 'pino';
 import { BatchBuilder, type GraphStore, type JsonValue, makeVersion, parseVertexId } from '../../graph-schema';
 import type { AppliedEvents, DeadLetter, DeadLetterSink, HubEvent } from '../../ingest';
-import { type StateEntry, type StateStore, TOO_LATE } from '../health';
+// The leaf module, not the folder's index: services/health composes this engine, so the index would be a cycle.
+import type { StateEntry, StateStore } from '../health/state-store';
 import { addToBucket, type Bucket, bucketStart, contributionsOf, eventTime, traitValue } from './trait-buckets';
 import { DEFAULT_TRAITS_CONFIG, type TraitsConfig } from './trait-config';
 
+/** The dead-letter reason health uses for late telemetry too. */
+const TOO_LATE = 'TOO_LATE';
 const CUSTOMERS = 'traits.customer';
 const META = 'traits.meta';
 const CLOCK_KEY = 'clock';

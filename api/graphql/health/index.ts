@@ -1,0 +1,3 @@
+export * from './change-feed';
+export * from './health-module';
+export * from './subscriptions-module';
