@@ -228,10 +228,14 @@ async function countBehaviour(
   const { now } = run.options;
   const windowMs = bounds.within === undefined ? null : durationMs(bounds.within);
   const items = await run.ownedItems(ids, hop);
+  // Only items inside the window (or still ahead of it) can matter now or later: filter before any product hop.
   const candidates = items.map((list) =>
-    list.filter(
-      (v) => keep(v) && (windowMs === null || (typeof v.props.ts === 'number' && Number.isFinite(v.props.ts))),
-    ),
+    list.filter((v) => {
+      if (!keep(v)) return false;
+      if (windowMs === null) return true;
+      const ts = v.props.ts;
+      return typeof ts === 'number' && Number.isFinite(ts) && ts >= now - windowMs;
+    }),
   );
   let productOk: Set<string> | null = null;
   if (bounds.product !== undefined) {
