@@ -33,6 +33,8 @@ import { runDemo } from '../../scripts/demo';
 import { createAnalyticsService } from '../analytics';
 import type { C360Config } from '../config';
 import { createEmbeddedStore } from '../graph';
+import { createCollectorPipeline } from './api-process';
+import { combineReadiness, connectKafka, createIngestWorker } from './worker';
 
 export type HubPhase = 'starting' | 'seeding' | 'ready' | 'draining' | 'stopped';
 
@@ -171,7 +173,12 @@ export async function startHub(config: C360Config, deps: HubDeps): Promise<Hub> 
     }
     deps.onApplied?.(applied);
   };
-  const ingest = createIngest(config, store, registry, logger, onApplied);
+  // Kafka mode (brokers set): collector → Kafka → this process's worker → pipeline → store (see ./worker.ts).
+  const kafka = config.kafkaBrokers.length > 0 ? await connectKafka(config, registry, logger) : null;
+  const ingest = createIngest(config, store, registry, logger, onApplied, kafka?.deadLetters);
+  const worker = kafka ? createIngestWorker(config, kafka, ingest.pipeline, registry, logger) : null;
+  const collector = kafka ? createCollectorPipeline(config, kafka, logger) : ingest.pipeline;
+  await worker?.start();
   const writeKeys = config.writeKeys.length > 0 ? config.writeKeys : config.demo ? ['demo'] : [];
   if (writeKeys.length === 0) {
     throw new ConfigError(
@@ -182,7 +189,7 @@ export async function startHub(config: C360Config, deps: HubDeps): Promise<Hub> 
 
   const app = createHttpApp({
     store,
-    pipeline: ingest.pipeline,
+    pipeline: collector,
     registry,
     logger: logger.child({ component: 'http' }),
     config: {
@@ -193,10 +200,13 @@ export async function startHub(config: C360Config, deps: HubDeps): Promise<Hub> 
       graphqlPath: '/graphql',
     },
     modules: features.flatMap((f) => (f.module ? [f.module] : [])),
-    readiness: () =>
-      phase === 'ready' || phase === 'seeding'
-        ? { ready: true, reasons: phase === 'seeding' ? ['demo data still loading'] : [] }
-        : { ready: false, reasons: [`hub is ${phase}`] },
+    readiness: combineReadiness(
+      () =>
+        phase === 'ready' || phase === 'seeding'
+          ? { ready: true, reasons: phase === 'seeding' ? ['demo data still loading'] : [] }
+          : { ready: false, reasons: [`hub is ${phase}`] },
+      () => worker?.readiness() ?? { ready: true, reasons: [] },
+    ),
   });
   const http = await startHttpServer(app, { port: config.port, host: config.host });
   logger.info({ url: `${http.url}/graphql`, store: config.graph }, 'c360 is serving');
@@ -230,7 +240,10 @@ export async function startHub(config: C360Config, deps: HubDeps): Promise<Hub> 
         phase = 'draining';
         logger.info('draining: no new requests, flushing in-flight batches');
         await http.close();
+        if (collector !== ingest.pipeline) await collector.close();
+        await worker?.stop();
         await ingest.close();
+        await kafka?.disconnect();
         for (const f of features) await f.close?.();
         await store.close();
         phase = 'stopped';
