@@ -10,7 +10,7 @@ import { Registry } from 'prom-client';
 import { C360Error, ConfigError } from '../graph-schema';
 import type { RawMessage, SourceKind, SubmitResult } from '../ingest';
 import { type C360Config, type ConfigOptions, createConfig, redactConfig } from '../services/config';
-import { createIngest, openGraphStore, startHub } from '../services/processes';
+import { createIngest, openGraphStore, startApi, startHub, startWorker } from '../services/processes';
 import { registerBenchCommand } from './bench';
 import { readDemoFile, runDemo, writeDemoFiles } from './demo';
 import { registerInfraCommands } from './infra';
@@ -80,6 +80,33 @@ export function buildProgram(): Command {
       const hub = await startHub(config, { logger });
       process.stdout.write(`\n  c360 is running — open ${hub.url.replace('127.0.0.1', 'localhost')}/graphql\n\n`);
       await runUntilSignal(() => hub.close(), logger, config.shutdownTimeoutMs);
+    });
+
+  // Kafka mode split into processes: workers scale out in one consumer group, API replicas are stateless.
+  storeOptions(program.command('worker'))
+    .description('consume the hub topics in the consumer group and apply them to the store (needs Kafka)')
+    .option('--kafka-brokers <list>', 'Kafka brokers host:port,… (env C360_KAFKA_BROKERS)')
+    .option('--port <port>', 'port of /healthz, /readyz, /metrics (env C360_PORT)')
+    .action(async (flags) => {
+      const config = configFrom(flags);
+      const logger = makeLogger(config);
+      logger.info({ config: redactConfig(config) }, 'starting worker');
+      const worker = await startWorker(config, { logger });
+      await runUntilSignal(() => worker.close(), logger, config.shutdownTimeoutMs);
+    });
+
+  storeOptions(program.command('api'))
+    .description('serve GraphQL and the collector; the collector appends to Kafka for the workers (needs Kafka)')
+    .option('--host <host>', 'listen address (env C360_HOST)')
+    .option('--port <port>', 'HTTP port (env C360_PORT, default 4000)')
+    .option('--write-keys <keys>', 'comma-separated collector write keys (env C360_WRITE_KEYS)')
+    .option('--kafka-brokers <list>', 'Kafka brokers host:port,… (env C360_KAFKA_BROKERS)')
+    .action(async (flags) => {
+      const config = configFrom(flags);
+      const logger = makeLogger(config);
+      logger.info({ config: redactConfig(config) }, 'starting api');
+      const api = await startApi(config, { logger });
+      await runUntilSignal(() => api.close(), logger, config.shutdownTimeoutMs);
     });
 
   storeOptions(program.command('seed'))
