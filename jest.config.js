@@ -28,6 +28,8 @@ module.exports = {
       transformIgnorePatterns,
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
       globalSetup: '<rootDir>/test/setup/integration-global-setup.ts',
+      // Node 20 has no global WebSocket and jest refuses the gremlin driver's import('ws') fallback.
+      setupFiles: ['<rootDir>/test/setup/node-websocket.ts'],
     },
   ],
 };
