@@ -8,10 +8,22 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { type Admin, type Kafka, type Message, Partitioners, type Producer } from 'kafkajs';
 import pino from 'pino';
-import type { RawMessage } from '../../ingest';
+import type { Registry } from 'prom-client';
+import type { IngestPipeline, RawMessage } from '../../ingest';
 import { generateDemo } from '../../scripts/demo/generate-demo';
 import { infraEndpoints } from '../../scripts/infra';
-import { cdcTopicPattern, createKafkaClient, ensureTopics, HEADERS, type HubTopics } from '../../services/kafka';
+import {
+  cdcTopicPattern,
+  createKafkaClient,
+  createKafkaIngestWorker,
+  ensureTopics,
+  HEADERS,
+  type HubTopics,
+  type KafkaIngestWorker,
+  type KafkaIngestWorkerOptions,
+} from '../../services/kafka';
+import { dumpWholeGraph, type GraphDump } from './graph-dump';
+import { createTestPipeline } from './hub-pipeline';
 
 export const silentLogger = pino({ level: 'silent' });
 
@@ -223,4 +235,43 @@ export function spawnWorker(env: Readonly<Record<string, string>>): WorkerChild 
     },
     output: () => out,
   };
+}
+
+/** Applies `messages` once, directly through a pipeline over a fresh embedded store: the expected graph. */
+export async function baselineDump(messages: readonly RawMessage[]): Promise<GraphDump> {
+  const base = await createTestPipeline();
+  try {
+    for (let i = 0; i < messages.length; i += 500) await base.pipeline.submit(messages.slice(i, i + 500));
+    return await dumpWholeGraph(base.store);
+  } finally {
+    await base.close();
+  }
+}
+
+/** A worker for in-process tests: small fetches, the broker's minimum session timeout, no background sampling. */
+export function testWorker(
+  kafka: Kafka,
+  groupId: string,
+  topics: HubTopics,
+  pipeline: IngestPipeline,
+  registry: Registry,
+  overrides: Partial<KafkaIngestWorkerOptions> = {},
+): KafkaIngestWorker {
+  return createKafkaIngestWorker({
+    kafka,
+    groupId,
+    topics: {
+      clickstream: topics.clickstream,
+      telemetry: topics.telemetry,
+      cdcPattern: cdcTopicPattern(topics.cdcPrefix),
+    },
+    pipeline,
+    logger: silentLogger,
+    registry,
+    sessionTimeoutMs: 6_000,
+    maxBytesPerPartition: 8192,
+    lagSampleIntervalMs: 0,
+    topicRefreshMs: 0,
+    ...overrides,
+  });
 }

@@ -8,10 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Admin, Kafka, Producer } from 'kafkajs';
 import { createEmbeddedStore } from '../../services/graph/embedded';
-import { dumpWholeGraph, type GraphDump } from '../helpers/graph-dump';
-import { createTestPipeline } from '../helpers/hub-pipeline';
+import { dumpWholeGraph } from '../helpers/graph-dump';
 import {
   allTopicNames,
+  baselineDump,
   connectProducer,
   createTestTopics,
   demoMessages,
@@ -45,16 +45,6 @@ afterAll(async () => {
   await admin?.disconnect();
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
-
-async function baselineDump(messages: Parameters<typeof produceAll>[2]): Promise<GraphDump> {
-  const base = await createTestPipeline();
-  try {
-    for (let i = 0; i < messages.length; i += 500) await base.pipeline.submit(messages.slice(i, i + 500));
-    return await dumpWholeGraph(base.store);
-  } finally {
-    await base.close();
-  }
-}
 
 test('SIGKILL mid-stream, several times, then restart: the graph equals applying every event once', async () => {
   const topics = uniqueTopics();
