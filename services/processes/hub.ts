@@ -16,6 +16,7 @@ import type { Logger } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { createHttpApp, type GraphQLModule, startHttpServer } from '../../api';
 import { createAnalyticsModule } from '../../api/graphql/analytics';
+import { createIdentityModule } from '../../api/graphql/identity';
 import { ConfigError, defaultMappings, type GraphStore } from '../../graph-schema';
 import {
   type AppliedEvents,
@@ -33,6 +34,7 @@ import { runDemo } from '../../scripts/demo';
 import { createAnalyticsService } from '../analytics';
 import type { C360Config } from '../config';
 import { createEmbeddedStore } from '../graph';
+import { createCustomerForgetter, createFileAuditLog, createIdentityResolver, createIdentityRules } from '../identity';
 import { createCollectorPipeline } from './api-process';
 import { combineReadiness, connectKafka, createIngestWorker } from './worker';
 
@@ -124,7 +126,17 @@ interface HubFeature {
 
 function createFeatures(config: C360Config, store: GraphStore, logger: Logger): HubFeature[] {
   const analytics = createAnalyticsService({ store, logger });
+  const resolver = createIdentityResolver({ store, rules: createIdentityRules() });
+  const auditLog = createFileAuditLog(join(config.dataDir, 'audit', 'identity.ndjson'));
   return [
+    // First, so that later modules may still take over single Customer fields (e.g. health).
+    {
+      name: 'identity',
+      module: createIdentityModule({
+        resolver,
+        forgetter: createCustomerForgetter({ store, resolver, auditLog }),
+      }),
+    },
     {
       name: 'analytics',
       module: createAnalyticsModule(analytics),
