@@ -1,3 +1,3 @@
 export * from './embedded';
-export * from './neo4j';
 export * from './gremlin';
+export * from './neo4j';
