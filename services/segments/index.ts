@@ -68,3 +68,4 @@ export {
   type SegmentEvaluator,
   type SegmentPreviewResult,
 } from './segment-evaluator';
+export { createSegmentService, type SegmentService, type SegmentServiceOptions } from './segment-service';
