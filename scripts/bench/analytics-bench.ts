@@ -5,7 +5,8 @@
  * graphology (its standard library) against the typed-array CSR loops of
  * services/analytics where we wrote one.
  *
- *   NODE_OPTIONS=--max-old-space-size=16000 npx tsx scripts/bench/analytics-bench.ts --sizes 100000,1000000
+ *   NODE_OPTIONS=--max-old-space-size=16000 npx tsx scripts/bench/analytics-bench.ts \
+ *     --sizes 100000,1000000 [--queries 200] [--betweenness-nodes 5000]
  */
 import { performance } from 'node:perf_hooks';
 import { UndirectedGraph } from 'graphology';
@@ -248,8 +249,10 @@ if (require.main === module) {
     return i >= 0 ? process.argv[i + 1] : undefined;
   };
   const sizes = arg('--sizes')?.split(',').map(Number);
+  const queries = arg('--queries');
   const results = analyticsBenchScenario({
     sizes,
+    similarityQueries: queries === undefined ? undefined : Number(queries),
     betweennessNodes: arg('--betweenness-nodes') === undefined ? undefined : Number(arg('--betweenness-nodes')),
     log: (line) => process.stdout.write(`${line}\n`),
   });
