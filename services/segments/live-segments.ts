@@ -194,6 +194,7 @@ export function createLiveSegments(options: LiveSegmentsOptions): LiveSegments {
     const changed = new Set<string>();
     if (customerIds.length === 0) return changed;
     const segments = dependencyOrder(await catalog.list());
+    if (segments.length === 0) return changed;
     const stored = await catalog.membershipsOf(customerIds);
     const overrides = new Map<string, Set<string>>(customerIds.map((id) => [id, new Set(stored.get(id)?.keys())]));
     const nextCheck = new Map<string, number>();
@@ -388,6 +389,8 @@ export function createLiveSegments(options: LiveSegmentsOptions): LiveSegments {
       if (closed) return;
       const touched = [...applied.vertexIds];
       serial(async () => {
+        // With no saved segment there is nothing to keep live: skip the resolution reads.
+        if ((await catalog.list()).length === 0) return;
         const customers = await customersOf(touched);
         try {
           await process(customers);
