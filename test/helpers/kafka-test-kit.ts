@@ -4,14 +4,12 @@
  * waiting for a consumer group to catch up (by committed offsets, not sleeps).
  */
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { type Admin, type Kafka, type Message, Partitioners, type Producer } from 'kafkajs';
 import pino from 'pino';
 import type { Registry } from 'prom-client';
 import type { IngestPipeline, RawMessage } from '../../ingest';
 import { generateDemo } from '../../scripts/demo/generate-demo';
-import { infraEndpoints } from '../../scripts/infra';
 import {
   cdcTopicPattern,
   createKafkaClient,
@@ -24,45 +22,24 @@ import {
 } from '../../services/kafka';
 import { dumpWholeGraph, type GraphDump } from './graph-dump';
 import { createTestPipeline } from './hub-pipeline';
+import { testEndpoints } from './infra';
+import { uniqueName } from './unique';
+import { waitFor } from './wait-for';
 
 export const silentLogger = pino({ level: 'silent' });
 
 export function testBrokers(): readonly string[] {
-  return infraEndpoints().kafka.brokers;
-}
-
-export function uniqueName(prefix: string): string {
-  return `${prefix}-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
+  return testEndpoints().kafka.brokers;
 }
 
 export function testKafka(clientId = uniqueName('c360-test')): Kafka {
   return createKafkaClient({ brokers: testBrokers(), clientId, logger: silentLogger });
 }
 
-/** Polls `check` until it returns a value other than undefined/false; fails with `what` and the last value seen. */
-export async function waitFor<T>(
-  what: string,
-  check: () => Promise<T | undefined | false> | T | undefined | false,
-  options: { timeoutMs?: number; intervalMs?: number } = {},
-): Promise<T> {
-  const deadline = Date.now() + (options.timeoutMs ?? 60_000);
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await check();
-      if (v !== undefined && v !== false) return v;
-      last = v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) throw new Error(`waitFor: ${what} did not happen in time (last: ${String(last)})`);
-    await new Promise((r) => setTimeout(r, options.intervalMs ?? 100));
-  }
-}
-
 /** Fresh topic names (the CDC prefix is unique too, so the pattern matches only this test's tables). */
 export function uniqueTopics(): HubTopics {
-  const p = `t${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
+  // Letters and digits only: the CDC prefix becomes part of a regular expression and of Debezium-style names.
+  const p = uniqueName('t').replace('-', '');
   return {
     clickstream: `${p}.clickstream`,
     telemetry: `${p}.telemetry`,
@@ -183,14 +160,11 @@ export async function waitForCaughtUp(
   topicNames: readonly string[],
   timeoutMs = 120_000,
 ): Promise<void> {
-  await waitFor(
-    `group ${groupId} to commit everything`,
-    async () => (await groupLag(admin, groupId, topicNames)) === 0,
-    {
-      timeoutMs,
-      intervalMs: 200,
-    },
-  );
+  await waitFor(async () => (await groupLag(admin, groupId, topicNames)) === 0, {
+    description: `group ${groupId} to commit everything`,
+    timeoutMs,
+    intervalMs: 200,
+  });
 }
 
 export interface WorkerChild {

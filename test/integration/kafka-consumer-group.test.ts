@@ -15,11 +15,11 @@ import {
   produceAll,
   testKafka,
   testWorker,
-  uniqueName,
   uniqueTopics,
-  waitFor,
   waitForCaughtUp,
 } from '../helpers/kafka-test-kit';
+import { uniqueName } from '../helpers/unique';
+import { waitFor } from '../helpers/wait-for';
 
 jest.setTimeout(180_000);
 
@@ -59,28 +59,39 @@ test('two workers share the partitions; stopping one moves its partitions to the
   const b = testWorker(kafka, groupId, topics, tp.pipeline, tp.registry);
   try {
     await a.start();
-    await waitFor('worker a owns every partition', () => count(a.assignment()) === totalPartitions);
-    await b.start();
-    await waitFor('a and b split the partitions', () => {
-      const ka = keys(a.assignment());
-      const kb = keys(b.assignment());
-      return (
-        ka.length > 0 &&
-        kb.length > 0 &&
-        new Set([...ka, ...kb]).size === totalPartitions &&
-        ka.length + kb.length === totalPartitions
-      );
+    await waitFor(() => count(a.assignment()) === totalPartitions, {
+      description: 'a owns every partition',
+      timeoutMs: 60_000,
     });
+    await b.start();
+    await waitFor(
+      () => {
+        const ka = keys(a.assignment());
+        const kb = keys(b.assignment());
+        return (
+          ka.length > 0 &&
+          kb.length > 0 &&
+          new Set([...ka, ...kb]).size === totalPartitions &&
+          ka.length + kb.length === totalPartitions
+        );
+      },
+      { description: 'a and b split the partitions', timeoutMs: 60_000 },
+    );
 
     const third = Math.floor(messages.length / 3);
     await produceAll(producer, topics, messages.slice(0, 2 * third));
     // Both consume: progress while both own partitions, then a leaves mid-stream.
     const before = await groupLag(admin, groupId, names);
-    await waitFor('some progress', async () => (await groupLag(admin, groupId, names)) < before * 0.7, {
+    await waitFor(async () => (await groupLag(admin, groupId, names)) < before * 0.7, {
+      description: 'some progress',
+      timeoutMs: 60_000,
       intervalMs: 20,
     });
     await a.stop();
-    await waitFor('b owns every partition after a left', () => count(b.assignment()) === totalPartitions);
+    await waitFor(() => count(b.assignment()) === totalPartitions, {
+      description: 'b owns every partition after a left',
+      timeoutMs: 60_000,
+    });
     expect(a.state()).toBe('stopped');
 
     await produceAll(producer, topics, messages.slice(2 * third));

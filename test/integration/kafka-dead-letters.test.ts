@@ -19,11 +19,11 @@ import {
   testWorker,
   topicOf,
   toRecord,
-  uniqueName,
   uniqueTopics,
-  waitFor,
   waitForCaughtUp,
 } from '../helpers/kafka-test-kit';
+import { uniqueName } from '../helpers/unique';
+import { waitFor } from '../helpers/wait-for';
 
 jest.setTimeout(120_000);
 
@@ -56,7 +56,7 @@ async function readTopic(topic: string, expected: number): Promise<KafkaMessage[
         seen.push(message);
       },
     });
-    await waitFor(`${expected} records on ${topic}`, () => seen.length >= expected);
+    await waitFor(() => seen.length >= expected, { description: `${expected} records on ${topic}`, timeoutMs: 30_000 });
     return seen;
   } finally {
     await consumer.disconnect();

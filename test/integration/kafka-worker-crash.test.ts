@@ -20,11 +20,11 @@ import {
   spawnWorker,
   testBrokers,
   testKafka,
-  uniqueName,
   uniqueTopics,
-  waitFor,
   waitForCaughtUp,
 } from '../helpers/kafka-test-kit';
+import { uniqueName } from '../helpers/unique';
+import { waitFor } from '../helpers/wait-for';
 
 jest.setTimeout(300_000);
 
@@ -83,11 +83,11 @@ test('SIGKILL mid-stream, several times, then restart: the graph equals applying
     if (round === 1) await produceAll(producer, topics, messages.slice(half));
     const before = await groupLag(admin, groupId, names);
     const progress = Math.max(1, Math.floor(before * (0.15 + Math.random() * 0.35)));
-    await waitFor(
-      `round ${round}: some progress`,
-      async () => (await groupLag(admin, groupId, names)) <= before - progress,
-      { timeoutMs: 120_000, intervalMs: 20 },
-    ).catch((e: Error) => {
+    await waitFor(async () => (await groupLag(admin, groupId, names)) <= before - progress, {
+      description: `round ${round}: some progress`,
+      timeoutMs: 120_000,
+      intervalMs: 20,
+    }).catch((e: Error) => {
       child.kill('SIGKILL');
       throw new Error(`${e.message}\nworker output:\n${child.output()}`);
     });
