@@ -10,6 +10,7 @@ export interface PipelineMetrics {
   readonly batchElements: Histogram;
   readonly storeApplySeconds: Histogram<'store'>;
   readonly storeRetries: Counter<'store'>;
+  readonly listenerFailures: Counter;
 }
 
 export function createPipelineMetrics(registry: Registry): PipelineMetrics {
@@ -62,6 +63,11 @@ export function createPipelineMetrics(registry: Registry): PipelineMetrics {
       name: 'c360_store_retries_total',
       help: 'Retries of a batch after a retriable store error.',
       labelNames: ['store'],
+      registers,
+    }),
+    listenerFailures: new Counter({
+      name: 'c360_applied_listener_failures_total',
+      help: 'Non-retriable failures of features reacting to applied events (health, traits, segments).',
       registers,
     }),
   };

@@ -46,7 +46,7 @@ export interface PipelineOptions {
    * Called after events are durable, with the vertices they touched — live
    * segments, health triggers and subscriptions re-evaluate just those.
    */
-  readonly onApplied?: (applied: AppliedEvents) => void;
+  readonly onApplied?: (applied: AppliedEvents) => void | Promise<void>;
   readonly now?: () => number;
 }
 
@@ -255,15 +255,22 @@ export function createPipeline(options: PipelineOptions): IngestPipeline {
     letters.forEach((l, i) => {
       metrics?.deadLettered.inc({ source: letterSources[i], reason: l.code });
     });
-    await dedupe.markSeen(appliedEvents.map((e) => e.id));
-    for (const e of appliedEvents) metrics?.applied.inc({ source: e.body.source });
+    // Listeners (health, computed traits, live segments) finish before the ids are
+    // marked seen: if the process dies in between, the redelivery is not deduped
+    // away and derived state catches up. A retriable listener failure fails the
+    // submit (the caller retries; everything downstream is idempotent); any other
+    // is logged and counted, never allowed to stop ingest.
     if (appliedEvents.length > 0 && options.onApplied && touched) {
       try {
-        options.onApplied({ events: appliedEvents, vertexIds: touched });
+        await options.onApplied({ events: appliedEvents, vertexIds: touched });
       } catch (e) {
+        if (isRetriable(e)) throw e;
+        metrics?.listenerFailures.inc();
         logger.error({ err: e }, 'onApplied listener failed');
       }
     }
+    await dedupe.markSeen(appliedEvents.map((e) => e.id));
+    for (const e of appliedEvents) metrics?.applied.inc({ source: e.body.source });
     if (letters.length > 0) {
       logger.warn({ count: letters.length, codes: [...new Set(letters.map((l) => l.code))] }, 'inputs dead-lettered');
     }

@@ -369,13 +369,42 @@ describe('ingest pipeline on the embedded store', () => {
   it('tells listeners which vertices the durable events touched', async () => {
     const seen: { events: number; vertexIds: string[] }[] = [];
     const t = await createTestPipeline({
-      overrides: { onApplied: (a) => seen.push({ events: a.events.length, vertexIds: [...a.vertexIds].sort() }) },
+      overrides: {
+        onApplied: (a) => {
+          seen.push({ events: a.events.length, vertexIds: [...a.vertexIds].sort() });
+        },
+      },
     });
     try {
       const [, page] = customerStory();
       await t.pipeline.submit([page]);
       await t.pipeline.submit([page]); // a redelivery is not news
       expect(seen).toEqual([{ events: 1, vertexIds: ['Event:p-1', 'Identity:anonymousId:a1'] }]);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('marks events seen only after listeners finished, so a listener failure means redelivery', async () => {
+    let failNext = true;
+    const heard: string[] = [];
+    const t = await createTestPipeline({
+      overrides: {
+        onApplied: async (a) => {
+          if (failNext) {
+            failNext = false;
+            throw new C360Error('health state store unavailable', { code: 'TEST_RETRIABLE', retriable: true });
+          }
+          heard.push(...a.events.map((e) => e.id));
+        },
+      },
+    });
+    try {
+      const [, page] = customerStory();
+      await expect(t.pipeline.submit([page])).rejects.toMatchObject({ code: 'TEST_RETRIABLE' });
+      // The retry is not deduped away: the listener gets the event it missed.
+      expect(await t.pipeline.submit([page])).toMatchObject({ applied: 1, duplicates: 0 });
+      expect(heard).toEqual(['segment:p-1']);
     } finally {
       await t.close();
     }
