@@ -16,7 +16,14 @@ import type { Logger } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { createHttpApp, type GraphQLModule, startHttpServer } from '../../api';
 import { createAnalyticsModule } from '../../api/graphql/analytics';
+import {
+  type ChangeFeed,
+  createChangeFeed,
+  createHealthModule,
+  createSubscriptionsModule,
+} from '../../api/graphql/health/index';
 import { createIdentityModule } from '../../api/graphql/identity';
+import { createSegmentsModule } from '../../api/graphql/segments';
 import { ConfigError, defaultMappings, type GraphStore } from '../../graph-schema';
 import {
   type AppliedEvents,
@@ -31,10 +38,13 @@ import {
 } from '../../ingest';
 import { createDecoders } from '../../ingest/decoders';
 import { runDemo } from '../../scripts/demo';
+import { type ActionBus, createActionBus, createFileActionSink } from '../actions';
 import { createAnalyticsService } from '../analytics';
 import type { C360Config } from '../config';
 import { createEmbeddedStore } from '../graph';
+import { createProactiveCare } from '../health';
 import { createCustomerForgetter, createFileAuditLog, createIdentityResolver, createIdentityRules } from '../identity';
+import { createSegmentService } from '../segments';
 import { createCollectorPipeline } from './api-process';
 import { combineReadiness, connectKafka, createIngestWorker } from './worker';
 
@@ -84,7 +94,7 @@ export function createIngest(
   store: GraphStore,
   registry: Registry,
   logger: Logger,
-  onApplied?: (applied: AppliedEvents) => void,
+  onApplied?: (applied: AppliedEvents) => void | Promise<void>,
   /** Kafka mode passes the dead-letter topic's sink; otherwise a file in the data dir. */
   deadLetterSink?: DeadLetterSink,
 ): Ingest {
@@ -120,14 +130,35 @@ export function createIngest(
 interface HubFeature {
   readonly name: string;
   readonly module?: GraphQLModule;
-  readonly onApplied?: (applied: AppliedEvents) => void;
+  /** May return a promise: the pipeline marks events seen only once it settles. */
+  readonly onApplied?: (applied: AppliedEvents) => void | Promise<void>;
+  /** Work to do once the hub serves (e.g. recount saved segments). */
+  readonly start?: () => Promise<void>;
   readonly close?: () => Promise<void>;
 }
 
-function createFeatures(config: C360Config, store: GraphStore, logger: Logger): HubFeature[] {
+interface FeatureDeps {
+  readonly config: C360Config;
+  readonly store: GraphStore;
+  readonly logger: Logger;
+  readonly actions: ActionBus;
+  readonly deadLetters: DeadLetterSink;
+  readonly changes: ChangeFeed;
+}
+
+function createFeatures({ config, store, logger, actions, deadLetters, changes }: FeatureDeps): HubFeature[] {
   const analytics = createAnalyticsService({ store, logger });
   const resolver = createIdentityResolver({ store, rules: createIdentityRules() });
   const auditLog = createFileAuditLog(join(config.dataDir, 'audit', 'identity.ndjson'));
+  const segments = createSegmentService({ store, actions, logger: logger.child({ component: 'segments' }) });
+  const care = createProactiveCare({
+    store,
+    dataDir: config.dataDir,
+    actions,
+    deadLetters,
+    logger: logger.child({ component: 'proactive-care' }),
+    onTraitsWritten: (ids) => changes.publish(ids),
+  });
   return [
     // First, so that later modules may still take over single Customer fields (e.g. health).
     {
@@ -142,6 +173,29 @@ function createFeatures(config: C360Config, store: GraphStore, logger: Logger): 
       module: createAnalyticsModule(analytics),
       onApplied: (applied) => analytics.onApplied(applied),
       close: () => analytics.close(),
+    },
+    {
+      name: 'segments',
+      module: createSegmentsModule(segments),
+      // Not awaited: a missed re-evaluation is repaired by the recount at start.
+      onApplied: (applied) => segments.live.onApplied(applied),
+      start: () => segments.start(),
+      close: () => segments.close(),
+    },
+    {
+      name: 'proactive-care',
+      module: createHealthModule({ health: care.health }),
+      // Awaited: health and window traits are state of their own that a redelivery must reach.
+      onApplied: (applied) => {
+        care.onApplied(applied);
+        return care.idle();
+      },
+      close: () => care.close(),
+    },
+    {
+      name: 'subscriptions',
+      module: createSubscriptionsModule({ actions, changes }),
+      onApplied: (applied) => changes.publish(applied.vertexIds),
     },
   ];
 }
@@ -174,20 +228,28 @@ export async function startHub(config: C360Config, deps: HubDeps): Promise<Hub> 
   collectDefaultMetrics({ register: registry, prefix: 'c360_' });
 
   const store = await openGraphStore(config, logger.child({ component: 'store', store: config.graph }));
-  const features = createFeatures(config, store, logger);
-  const onApplied = (applied: AppliedEvents) => {
+  // Kafka mode (brokers set): collector → Kafka → this process's worker → pipeline → store (see ./worker.ts).
+  const kafka = config.kafkaBrokers.length > 0 ? await connectKafka(config, registry, logger) : null;
+  const deadLetters = kafka?.deadLetters ?? createFileDeadLetterSink(join(config.dataDir, 'dead-letters.ndjson'));
+  const actions = createActionBus(createFileActionSink(join(config.dataDir, 'actions.ndjson')), (e) =>
+    logger.error({ err: e }, 'action listener failed'),
+  );
+  const changes = createChangeFeed((e) => logger.error({ err: e }, 'change listener failed'));
+  const features = createFeatures({ config, store, logger, actions, deadLetters, changes });
+  const onApplied = async (applied: AppliedEvents) => {
+    const pending: Promise<void>[] = [];
     for (const f of features) {
       try {
-        f.onApplied?.(applied);
+        const r = f.onApplied?.(applied);
+        if (r) pending.push(r);
       } catch (e) {
         logger.error({ err: e, feature: f.name }, 'feature failed to take applied events');
       }
     }
     deps.onApplied?.(applied);
+    await Promise.all(pending);
   };
-  // Kafka mode (brokers set): collector → Kafka → this process's worker → pipeline → store (see ./worker.ts).
-  const kafka = config.kafkaBrokers.length > 0 ? await connectKafka(config, registry, logger) : null;
-  const ingest = createIngest(config, store, registry, logger, onApplied, kafka?.deadLetters);
+  const ingest = createIngest(config, store, registry, logger, onApplied, deadLetters);
   const worker = kafka ? createIngestWorker(config, kafka, ingest.pipeline, registry, logger) : null;
   const collector = kafka ? createCollectorPipeline(config, kafka, logger) : ingest.pipeline;
   await worker?.start();
@@ -220,8 +282,11 @@ export async function startHub(config: C360Config, deps: HubDeps): Promise<Hub> 
       () => worker?.readiness() ?? { ready: true, reasons: [] },
     ),
   });
-  const http = await startHttpServer(app, { port: config.port, host: config.host });
+  const http = await startHttpServer(app, { port: config.port, host: config.host, subscriptions: true });
   logger.info({ url: `${http.url}/graphql`, store: config.graph }, 'c360 is serving');
+  for (const f of features) {
+    f.start?.().catch((e) => logger.error({ err: e, feature: f.name }, 'feature failed to start'));
+  }
 
   let seeded: Promise<void> = Promise.resolve();
   if (config.demo) {
@@ -257,6 +322,7 @@ export async function startHub(config: C360Config, deps: HubDeps): Promise<Hub> 
         await ingest.close();
         await kafka?.disconnect();
         for (const f of features) await f.close?.();
+        await actions.close();
         await store.close();
         phase = 'stopped';
         logger.info('stopped');
