@@ -2,6 +2,7 @@ import {
   coalesce,
   defaultMappings,
   isLive,
+  isPlainObject,
   type Mutation,
   makeCdcVersion,
   makeVersion,
@@ -249,5 +250,18 @@ describe('event mapper', () => {
         edges: [{ label: 'OWNS', from: 'a', to: 'b' }],
       }),
     ).toThrow(SchemaError);
+  });
+});
+
+describe('isPlainObject', () => {
+  it('accepts plain objects from any realm and rejects class instances and arrays', () => {
+    const { runInNewContext } = require('node:vm') as typeof import('node:vm');
+    expect(isPlainObject({ a: 1 })).toBe(true);
+    expect(isPlainObject(Object.create(null))).toBe(true);
+    expect(isPlainObject(runInNewContext('({ a: 1 })'))).toBe(true);
+    expect(isPlainObject([])).toBe(false);
+    expect(isPlainObject(new Date())).toBe(false);
+    expect(isPlainObject(new (class Foo {})())).toBe(false);
+    expect(isPlainObject(null)).toBe(false);
   });
 });
