@@ -41,7 +41,7 @@ import { runDemo } from '../../scripts/demo';
 import { type ActionBus, createActionBus, createFileActionSink } from '../actions';
 import { createAnalyticsService } from '../analytics';
 import type { C360Config } from '../config';
-import { createEmbeddedStore } from '../graph';
+import { createEmbeddedStore, createGremlinStore } from '../graph';
 import { createProactiveCare } from '../health';
 import { createCustomerForgetter, createFileAuditLog, createIdentityResolver, createIdentityRules } from '../identity';
 import { createSegmentService } from '../segments';
@@ -74,6 +74,7 @@ export async function openGraphStore(config: C360Config, logger: Logger): Promis
     case 'embedded':
       return createEmbeddedStore({ path: join(config.dataDir, 'graph'), logger });
     case 'gremlin':
+      return createGremlinStore({ url: config.graphUrl as string, traversalSource: 'g', logger });
     case 'neo4j':
       throw new ConfigError('C360_GRAPH', `'${config.graph}' is not available in this build yet; use 'embedded'`);
     default: {
