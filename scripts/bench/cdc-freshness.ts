@@ -1,0 +1,216 @@
+/**
+ * CDC freshness: a committed change in PostgreSQL → visible through GraphQL.
+ * Everything on the path is real: PostgreSQL logical decoding (pgoutput),
+ * Kafka Connect + Debezium, Kafka, the Kafka ingest worker and the CDC
+ * pipeline over the embedded store, and the GraphQL API over HTTP.
+ * `cdcFreshnessScenario` measures it (p50/p99); it needs the local servers
+ * (`c360 infra up postgres kafka connect`) and cleans up what it creates.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Kafka, logLevel } from 'kafkajs';
+import { Client } from 'pg';
+import pino from 'pino';
+import { Registry } from 'prom-client';
+import { createHttpApp, startHttpServer } from '../../api';
+import { defaultMappings } from '../../graph-schema';
+import { createFileDeadLetterSink, createLmdbDedupe } from '../../ingest';
+import { createDecoders } from '../../ingest/decoders';
+import {
+  createCdcPipeline,
+  createConnectConfig,
+  createConnectorService,
+  createKafkaConnectClient,
+  withPostgres,
+} from '../../services/connect';
+import { createEmbeddedStore } from '../../services/graph';
+import { cdcTopicPattern, createKafkaIngestWorker } from '../../services/kafka';
+import type { ScenarioResult } from './bench-result';
+
+export interface CdcFreshnessOptions {
+  /** Changes to measure, one after the other. */
+  readonly samples: number;
+  /** Unmeasured changes first (JIT, connections, the worker joining its group). */
+  readonly warmup?: number;
+  readonly connector?: 'crm' | 'crm-schemaless';
+  /** How often the GraphQL client asks; the resolution of the measurement. */
+  readonly pollMs?: number;
+  readonly sampleTimeoutMs?: number;
+  /** Servers; defaults are the local `c360 infra` ones. */
+  readonly kafkaBrokers?: readonly string[];
+  readonly connectUrl?: string;
+  readonly postgresUrl?: string;
+}
+
+function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
+
+const round = (ms: number) => Math.round(ms * 10) / 10;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Each sample updates one customer's `plan` to a fresh value in an autocommit
+ * statement; the clock starts before the statement and stops when a GraphQL
+ * `customer(id)` query answers with that value. Samples run one after the other.
+ */
+export async function cdcFreshnessScenario(options: CdcFreshnessOptions): Promise<ScenarioResult> {
+  const suffix = randomBytes(5).toString('hex');
+  const schema = `crm_bench_${suffix}`;
+  const prefix = `cdcbench${suffix}`;
+  const connectorId = options.connector ?? 'crm';
+  const pollMs = options.pollMs ?? 5;
+  const sampleTimeoutMs = options.sampleTimeoutMs ?? 30_000;
+  const config = createConnectConfig({
+    ...(options.connectUrl ? { connectUrl: options.connectUrl } : {}),
+    ...(options.postgresUrl ? { postgresUrl: options.postgresUrl } : {}),
+    cdcPrefix: prefix,
+    crmSchema: schema,
+    connectorPrefix: 'c360bench',
+  });
+  const service = createConnectorService(config, createKafkaConnectClient({ url: config.connectUrl }));
+  const connectorName = `c360bench-${suffix}`;
+  const dir = mkdtempSync(join(tmpdir(), 'c360-cdc-bench-'));
+  const logger = pino({ level: 'silent' });
+  const pg = new Client({
+    host: config.postgres.local.host,
+    port: config.postgres.local.port,
+    database: config.postgres.database,
+    user: config.postgres.user,
+    password: config.postgres.password,
+  });
+  await pg.connect();
+  const ddl = readFileSync(join(__dirname, '..', 'infra', 'postgres', 'crm-schema.sql'), 'utf8')
+    .replace(/\bcrm\./g, `${schema}.`)
+    .replace(/CREATE SCHEMA IF NOT EXISTS crm;/, `CREATE SCHEMA ${schema};`);
+  await pg.query(ddl);
+  await pg.query(`INSERT INTO ${schema}.customers (id, first_name, plan) VALUES ('C1', 'Ada', 'start')`);
+
+  const store = await createEmbeddedStore({ path: join(dir, 'graph') });
+  const dedupe = createLmdbDedupe({ path: join(dir, 'dedupe') });
+  const deadLetters = createFileDeadLetterSink(join(dir, 'dead-letters.ndjson'));
+  const pipeline = createCdcPipeline({
+    store,
+    mappings: defaultMappings,
+    decoders: createDecoders({}),
+    dedupe,
+    deadLetters,
+    logger,
+    batchMaxWaitMs: 1,
+    tableAlias: (_schema, table) => `crm.${table}`,
+  });
+  const kafka = new Kafka({
+    clientId: `c360-bench-${suffix}`,
+    brokers: [...(options.kafkaBrokers ?? ['127.0.0.1:9092'])],
+    logLevel: logLevel.NOTHING,
+  });
+  const worker = createKafkaIngestWorker({
+    kafka,
+    groupId: `c360-bench-${suffix}`,
+    topics: {
+      clickstream: `${prefix}-clickstream`,
+      telemetry: `${prefix}-telemetry`,
+      cdcPattern: cdcTopicPattern(prefix),
+    },
+    pipeline,
+    logger,
+    registry: new Registry(),
+    sessionTimeoutMs: 6_000,
+    lagSampleIntervalMs: 0,
+    topicRefreshMs: 500,
+  });
+  const http = createHttpApp({
+    store,
+    pipeline,
+    registry: new Registry(),
+    logger,
+    config: {
+      writeKeys: [],
+      maxEventBytes: 32 * 1024,
+      maxBatchBytes: 500 * 1024,
+      playground: false,
+      graphqlPath: '/graphql',
+    },
+    readiness: () => ({ ready: true, reasons: [] }),
+  });
+  const server = await startHttpServer(http, { port: 0, host: '127.0.0.1' });
+
+  const planOverGraphQL = async (): Promise<string | null> => {
+    const res = await fetch(`${server.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ customer(id: "Customer:C1") { traits } }' }),
+    });
+    const body = (await res.json()) as { data?: { customer: { traits: { plan?: string } } | null } };
+    return body.data?.customer?.traits.plan ?? null;
+  };
+
+  const admin = kafka.admin();
+  const latencies: number[] = [];
+  try {
+    await service.apply(connectorId, { name: connectorName });
+    await service.waitUntilRunning(connectorName, 120_000);
+    // The snapshot creates the customers topic; the worker subscribes once it exists.
+    await admin.connect();
+    const topic = `${prefix}.${schema}.customers`;
+    for (let deadline = Date.now() + 120_000; !(await admin.listTopics()).includes(topic); await sleep(200)) {
+      if (Date.now() > deadline) throw new Error(`cdcFreshnessScenario: topic ${topic} never appeared`);
+    }
+    await worker.start();
+    const measure = async (n: number): Promise<number> => {
+      const plan = `plan-${n}`;
+      const started = performance.now();
+      await pg.query(`UPDATE ${schema}.customers SET plan = $1 WHERE id = 'C1'`, [plan]);
+      const deadline = Date.now() + sampleTimeoutMs;
+      while ((await planOverGraphQL()) !== plan) {
+        if (Date.now() > deadline)
+          throw new Error(`cdcFreshnessScenario: change ${n} not visible in ${sampleTimeoutMs} ms`);
+        await sleep(pollMs);
+      }
+      return performance.now() - started;
+    };
+    // The first change also waits for the consumer group to form: generous timeout, not measured.
+    const warmup = options.warmup ?? 5;
+    for (let i = 0; i < warmup; i++) await measure(-1 - i);
+    for (let i = 0; i < options.samples; i++) latencies.push(await measure(i));
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+    await worker.stop();
+    await server.close();
+    await pipeline.close();
+    await service.remove(connectorName, { dropSlot: true }).catch(() => undefined);
+    await withPostgres(config.postgres, (c) => c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`)).catch(
+      () => undefined,
+    );
+    await pg.end();
+    const cleanup = kafka.admin();
+    await cleanup.connect();
+    const topics = (await cleanup.listTopics()).filter((t) => t.startsWith(prefix) || t.endsWith(`.${prefix}`));
+    if (topics.length > 0) await cleanup.deleteTopics({ topics }).catch(() => undefined);
+    await cleanup.disconnect();
+    await deadLetters.close();
+    await dedupe.close();
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const sorted = [...latencies].sort((a, b) => a - b);
+  return {
+    name: 'cdc-freshness',
+    store: 'embedded',
+    params: { samples: options.samples, connector: connectorId, pollMs },
+    metrics: {
+      p50: round(percentile(sorted, 50)),
+      p99: round(percentile(sorted, 99)),
+      max: round(sorted[sorted.length - 1] ?? 0),
+    },
+    units: { p50: 'ms', p99: 'ms', max: 'ms' },
+    notes: [
+      'PostgreSQL commit → Debezium (pgoutput) → Kafka → Kafka ingest worker → embedded store → GraphQL HTTP query',
+      `GraphQL polled every ${pollMs} ms: a sample can read up to one poll interval late`,
+    ],
+  };
+}
