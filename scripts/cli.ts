@@ -10,6 +10,7 @@ import { Registry } from 'prom-client';
 import { C360Error, ConfigError } from '../graph-schema';
 import type { RawMessage, SourceKind, SubmitResult } from '../ingest';
 import { type C360Config, type ConfigOptions, createConfig, redactConfig } from '../services/config';
+import { registerConnectorCommands } from '../services/connect';
 import { createIngest, openGraphStore, startApi, startHub, startWorker } from '../services/processes';
 import { registerBenchCommand } from './bench';
 import { readDemoFile, runDemo, writeDemoFiles } from './demo';
@@ -186,6 +187,7 @@ export function buildProgram(): Command {
 
   registerBenchCommand(program, resolve(__dirname, '..'));
   registerInfraCommands(program);
+  registerConnectorCommands(program, process.env);
   return program;
 }
 
