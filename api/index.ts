@@ -14,5 +14,5 @@ export {
 export { typeDefs } from './graphql/type-defs';
 export { type ApiConfig, createHttpApp, type GraphQLModule, type HttpApp, type HttpAppDeps } from './http-app';
 export { type HttpServerOptions, type RunningHttpServer, startHttpServer } from './http-server';
-export type { Readiness } from './operations/operations-router';
+export { createOperationsRouter, type Readiness } from './operations/operations-router';
 export { PLAYGROUND_CSP } from './playground/playground-router';

@@ -17,6 +17,8 @@ export interface DeadLetter {
   readonly position: SourcePosition;
   /** The original bytes, base64 (null for a Kafka tombstone). */
   readonly originalBase64: string | null;
+  /** The original Kafka key, base64, when there was one (Debezium puts the primary key there). */
+  readonly originalKeyBase64?: string;
   /** The event id when decoding got that far. */
   readonly eventId?: string;
 }

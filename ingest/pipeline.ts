@@ -162,6 +162,7 @@ export function createPipeline(options: PipelineOptions): IngestPipeline {
       message,
       position: raw.position,
       originalBase64: raw.value ? raw.value.toString('base64') : null,
+      ...(raw.key ? { originalKeyBase64: raw.key.toString('base64') } : {}),
       ...(eventId ? { eventId } : {}),
     };
   }

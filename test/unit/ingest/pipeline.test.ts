@@ -319,6 +319,18 @@ describe('ingest pipeline on the embedded store', () => {
     }
   });
 
+  it('keeps the Kafka key of a dead-lettered message', async () => {
+    const t = await createTestPipeline();
+    try {
+      const bad = { ...raw('cdc', '{"op":"c"'), key: Buffer.from('{"id":"C7"}') };
+      expect((await t.pipeline.submit([bad])).deadLettered).toBe(1);
+      const [letter] = await readDeadLetterFile(t.deadLetterPath);
+      expect(Buffer.from(letter.originalKeyBase64 ?? '', 'base64').toString()).toBe('{"id":"C7"}');
+    } finally {
+      await t.close();
+    }
+  });
+
   it('remembers applied events across a restart and skips their redelivery', async () => {
     const first = await createTestPipeline();
     const story = customerStory();
