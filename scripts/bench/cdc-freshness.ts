@@ -45,6 +45,17 @@ export interface CdcFreshnessOptions {
   readonly postgresUrl?: string;
 }
 
+async function deleteTopics(kafka: Kafka, prefix: string): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const topics = (await admin.listTopics()).filter((t) => t.startsWith(prefix) || t.endsWith(`.${prefix}`));
+    if (topics.length > 0) await admin.deleteTopics({ topics });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return 0;
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
@@ -64,7 +75,7 @@ export async function cdcFreshnessScenario(options: CdcFreshnessOptions): Promis
   const prefix = `cdcbench${suffix}`;
   const connectorId = options.connector ?? 'crm';
   const pollMs = options.pollMs ?? 5;
-  const sampleTimeoutMs = options.sampleTimeoutMs ?? 30_000;
+  const sampleTimeoutMs = options.sampleTimeoutMs ?? 120_000;
   const config = createConnectConfig({
     ...(options.connectUrl ? { connectUrl: options.connectUrl } : {}),
     ...(options.postgresUrl ? { postgresUrl: options.postgresUrl } : {}),
@@ -154,8 +165,13 @@ export async function cdcFreshnessScenario(options: CdcFreshnessOptions): Promis
   try {
     await service.apply(connectorId, { name: connectorName });
     await service.waitUntilRunning(connectorName, 120_000);
-    // The snapshot creates the customers topic; the worker subscribes once it exists.
     await admin.connect();
+    // The worker also subscribes to the hub's own topics; `c360 worker` creates them at start.
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: [`${prefix}-clickstream`, `${prefix}-telemetry`].map((topic) => ({ topic, numPartitions: 1 })),
+    });
+    // The snapshot creates the customers topic; the worker subscribes once it exists.
     const topic = `${prefix}.${schema}.customers`;
     for (let deadline = Date.now() + 120_000; !(await admin.listTopics()).includes(topic); await sleep(200)) {
       if (Date.now() > deadline) throw new Error(`cdcFreshnessScenario: topic ${topic} never appeared`);
@@ -178,23 +194,21 @@ export async function cdcFreshnessScenario(options: CdcFreshnessOptions): Promis
     for (let i = 0; i < warmup; i++) await measure(-1 - i);
     for (let i = 0; i < options.samples; i++) latencies.push(await measure(i));
   } finally {
-    await admin.disconnect().catch(() => undefined);
-    await worker.stop();
-    await server.close();
-    await pipeline.close();
-    await service.remove(connectorName, { dropSlot: true }).catch(() => undefined);
-    await withPostgres(config.postgres, (c) => c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`)).catch(
-      () => undefined,
-    );
-    await pg.end();
-    const cleanup = kafka.admin();
-    await cleanup.connect();
-    const topics = (await cleanup.listTopics()).filter((t) => t.startsWith(prefix) || t.endsWith(`.${prefix}`));
-    if (topics.length > 0) await cleanup.deleteTopics({ topics }).catch(() => undefined);
-    await cleanup.disconnect();
-    await deadLetters.close();
-    await dedupe.close();
-    await store.close();
+    // Each step on its own: a failed one must not leave a replication slot pinning WAL.
+    const steps: (() => Promise<unknown>)[] = [
+      () => admin.disconnect(),
+      () => worker.stop(),
+      () => server.close(),
+      () => pipeline.close(),
+      () => service.remove(connectorName, { dropSlot: true }),
+      () => withPostgres(config.postgres, (c) => c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`)),
+      () => pg.end(),
+      () => deleteTopics(kafka, prefix),
+      () => deadLetters.close(),
+      () => dedupe.close(),
+      () => store.close(),
+    ];
+    for (const step of steps) await step().catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
   }
   const sorted = [...latencies].sort((a, b) => a - b);
