@@ -174,6 +174,22 @@ describe('Neo4jStore against a live server', () => {
   );
 
   test(
+    'processes starting together all create the schema they need without failing',
+    async () => {
+      // Dropping one index makes every starting store try to create it at the same moment.
+      await driver.executeQuery('DROP INDEX c360_Segment_search_name IF EXISTS', {}, { database: 'neo4j' });
+      await Promise.all([opened(), opened(), opened(), opened()]);
+      const indexes = await driver.executeQuery(
+        "SHOW INDEXES YIELD name, state WHERE name = 'c360_Segment_search_name' RETURN state",
+        {},
+        { database: 'neo4j' },
+      );
+      expect(indexes.records.map((r) => r.get('state'))).toEqual(['ONLINE']);
+    },
+    timeoutMs,
+  );
+
+  test(
     'reads by id, lookups and searches are planned as index seeks',
     async () => {
       await opened();

@@ -46,6 +46,8 @@ import { classifyDriverError, Neo4jStoreError } from './neo4j-store-error';
 import { fromIdKey } from './sort-key';
 import { decodeState, toNumber } from './stored-element';
 
+const SCHEMA_RULE_EXISTS = 'Neo.ClientError.Schema.EquivalentSchemaRuleAlreadyExists';
+
 export interface Neo4jStoreOptions {
   /** `bolt://host:7687` or `neo4j://…` (routing). */
   readonly url: string;
@@ -125,10 +127,18 @@ class CypherGraphStore implements Neo4jGraphStore {
     private readonly logger: Logger | undefined,
   ) {}
 
-  /** Schema statements cannot share a transaction with each other or with data, so each runs alone. */
+  /**
+   * Schema statements cannot share a transaction with each other or with data, so each runs
+   * alone. Workers starting together race on `IF NOT EXISTS`: the loser is told an equivalent
+   * rule already exists, which is what it wanted.
+   */
   async ensureSchema(timeoutSeconds: number): Promise<void> {
     for (const text of schemaStatements()) {
-      await this.driver.executeQuery(text, {}, { database: this.database });
+      try {
+        await this.driver.executeQuery(text, {}, { database: this.database });
+      } catch (error) {
+        if ((error as { code?: unknown }).code !== SCHEMA_RULE_EXISTS) throw error;
+      }
     }
     await this.driver.executeQuery(
       AWAIT_INDEXES,
