@@ -3,11 +3,22 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { GraphQLSchema } from 'graphql';
+import helmet from 'helmet';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { GraphStore } from '../graph-schema';
 import type { IngestPipeline } from '../ingest/ingest-pipeline';
 import { type ApiMetrics, createApiMetrics } from './api-metrics';
+import { type ApiLimits, DEFAULT_API_LIMITS } from './auth/api-limits';
+import { createAuthMiddleware, principalOf } from './auth/authenticate-request';
+import { type AuthConfig, type Authenticator, createAuthenticator } from './auth/authenticator';
+import { createCorsMiddleware } from './auth/cors';
+import type { ModulePolicy } from './auth/field-policy';
+import { createQueryLimitsPlugin, depthLimitRule } from './auth/query-limits';
+import { createCollectorRateLimit, createGraphQLRateLimit } from './auth/rate-limiters';
+import { DEMO_PRINCIPAL, type Principal } from './auth/roles';
+import type { SecurityContext } from './auth/secure-schema';
+import type { SecurityAuditLog } from './auth/security-audit-log';
 import { createCollectorRouter } from './collector/collector-router';
 import { buildGraphQLSchema } from './graphql/build-schema';
 import { createFormatError } from './graphql/format-error';
@@ -29,6 +40,15 @@ export interface ApiConfig {
   readonly playground: boolean;
   /** Where GraphQL is served, e.g. `/graphql`. */
   readonly graphqlPath: string;
+  /**
+   * Who may call GraphQL (API keys, JWT). Absent = demo mode: requests without
+   * credentials act as an all-roles principal (logged as a warning). The
+   * composition roots always pass it; they refuse to start without credentials
+   * outside demo mode.
+   */
+  readonly auth?: AuthConfig;
+  /** Depth, cost, time, body size, introspection, rate limits, CORS (defaults: DEFAULT_API_LIMITS). */
+  readonly limits?: Partial<ApiLimits>;
 }
 
 export interface HttpAppDeps {
@@ -45,29 +65,43 @@ export interface HttpAppDeps {
    * ones — a module may replace a base field's resolver (e.g. `Customer.similar`).
    */
   readonly modules?: readonly GraphQLModule[];
+  /** Where sensitive reads and admin mutations are recorded (none: not recorded). */
+  readonly auditLog?: SecurityAuditLog | null;
 }
 
 export interface GraphQLModule {
   readonly name: string;
   readonly typeDefs: string;
   readonly resolvers: GraphQLResolvers;
+  /**
+   * Roles, audit and masks of the fields the module adds, for modules outside
+   * api/graphql/policies.ts. A root field without a policy is denied to everyone.
+   */
+  readonly policy?: ModulePolicy;
 }
+
+/** The per-operation context: store, loaders, who asks and until when. */
+export type ApiContext = GraphQLContext & SecurityContext;
 
 export interface HttpApp {
   readonly app: express.Express;
   /** The executable schema Apollo serves; startHttpServer serves subscriptions over WebSocket with it too. */
   readonly schema: GraphQLSchema;
   readonly graphqlPath: string;
-  /** A fresh per-operation context (store + DataLoaders), for transports other than HTTP. */
-  createContext(): GraphQLContext;
+  /**
+   * A fresh per-operation context (store + DataLoaders + principal), for transports other than HTTP.
+   * Without a principal: the demo principal in demo mode, otherwise none (every field then refuses).
+   */
+  createContext(principal?: Principal, deadlineMs?: number): ApiContext;
+  /** Verifies credentials (HTTP headers, graphql-ws connection_init payloads). */
+  readonly authenticator: Authenticator;
+  readonly limits: ApiLimits;
+  readonly logger: Logger;
   /** Starts the GraphQL server (schema, plugins); startHttpServer calls it before listening. Idempotent. */
   start(): Promise<void>;
   /** Stops the GraphQL server; call after the HTTP server has drained (startHttpServer's close does both). */
   stop(): Promise<void>;
 }
-
-/** Largest GraphQL request body: queries are small; this only stops abuse. */
-const MAX_GRAPHQL_BODY = '1mb';
 
 /** Bounded route labels for the latency histogram (raw paths would let clients create series). */
 function routeLabel(req: Request, graphqlPath: string): string {
@@ -77,6 +111,21 @@ function routeLabel(req: Request, graphqlPath: string): string {
   if (p.startsWith(`${PLAYGROUND_ASSETS_PATH}/`)) return PLAYGROUND_ASSETS_PATH;
   if (p === '/healthz' || p === '/readyz' || p === '/metrics') return p;
   return 'other';
+}
+
+/**
+ * helmet's headers everywhere; the API answers JSON, so its CSP allows
+ * nothing (the playground page sets its own, stricter-than-default one). The
+ * collector is called cross-origin by analytics.js: no Cross-Origin-Resource-Policy there.
+ */
+function securityHeaders(): express.RequestHandler {
+  const csp = {
+    useDefaults: false,
+    directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"], baseUri: ["'none'"] },
+  };
+  const api = helmet({ contentSecurityPolicy: csp });
+  const collector = helmet({ contentSecurityPolicy: csp, crossOriginResourcePolicy: false });
+  return (req, res, next) => (req.path.startsWith('/v1/') ? collector(req, res, next) : api(req, res, next));
 }
 
 function httpMetrics(metrics: ApiMetrics, graphqlPath: string): express.RequestHandler {
@@ -97,17 +146,32 @@ export function createHttpApp(deps: HttpAppDeps): HttpApp {
   const { store, pipeline, registry, config } = deps;
   const logger = deps.logger.child({ component: 'api' });
   const metrics = createApiMetrics(registry);
+  const limits: ApiLimits = { ...DEFAULT_API_LIMITS, ...config.limits };
+  const authConfig: AuthConfig = config.auth ?? { demo: true, apiKeys: [], jwt: null };
+  const authenticator = createAuthenticator(authConfig);
+  if (authenticator.mode === 'demo') {
+    logger.warn(
+      'DEMO MODE: GraphQL accepts requests without credentials as an all-roles principal; never expose this to a network',
+    );
+  }
 
   // Later modules win field by field, so a module can take over a base placeholder.
-  const schema = buildGraphQLSchema(deps.modules ?? []);
-  const createContext = (): GraphQLContext => ({ store, loaders: createLoaders(store) });
-  const apollo = new ApolloServer<GraphQLContext>({
+  const schema = buildGraphQLSchema(deps.modules ?? [], { auditLog: deps.auditLog ?? null, logger });
+  const createContext = (principal?: Principal, deadlineMs?: number): ApiContext => ({
+    store,
+    loaders: createLoaders(store),
+    principal: principal ?? (authenticator.mode === 'demo' ? DEMO_PRINCIPAL : undefined),
+    ...(deadlineMs === undefined ? {} : { deadlineMs }),
+  });
+  const apollo = new ApolloServer<ApiContext>({
     schema,
     // GraphiQL is served by c360 itself (offline); Apollo's landing page would load from a CDN.
-    plugins: [ApolloServerPluginLandingPageDisabled(), createMetricsPlugin(metrics)],
+    plugins: [ApolloServerPluginLandingPageDisabled(), createMetricsPlugin(metrics), createQueryLimitsPlugin(limits)],
+    validationRules: [depthLimitRule(limits.maxDepth)],
     formatError: createFormatError(logger),
     includeStacktraceInErrorResponses: false,
-    introspection: true,
+    // 'roles' is enforced per principal by the query-limits plugin.
+    introspection: limits.introspection !== 'off',
     csrfPrevention: true,
     // The composition root owns signals and shutdown order (drain HTTP, then stop GraphQL).
     stopOnTerminationSignals: false,
@@ -117,7 +181,10 @@ export function createHttpApp(deps: HttpAppDeps): HttpApp {
   const app = express();
   app.disable('x-powered-by');
   app.use(httpMetrics(metrics, config.graphqlPath));
+  app.use(securityHeaders());
   app.use(createOperationsRouter({ registry, readiness: deps.readiness, logger }));
+  if (limits.collectorRateLimitPerMinute > 0)
+    app.use('/v1', createCollectorRateLimit(limits.collectorRateLimitPerMinute));
   app.use(
     createCollectorRouter({
       pipeline,
@@ -135,10 +202,21 @@ export function createHttpApp(deps: HttpAppDeps): HttpApp {
   }
   // Apollo must be started before its middleware exists; until then GraphQL answers 503.
   let graphql: express.RequestHandler | null = null;
-  app.all(config.graphqlPath, express.json({ limit: MAX_GRAPHQL_BODY }), (req, res, next) => {
-    if (graphql) return graphql(req, res, next);
-    res.status(503).json({ errors: [{ message: 'GraphQL is starting', extensions: { code: 'SERVICE_UNAVAILABLE' } }] });
-  });
+  const passThrough: express.RequestHandler = (_req, _res, next) => next();
+  app.all(
+    config.graphqlPath,
+    createCorsMiddleware(limits.corsOrigins),
+    // Credentials first: nothing of an unauthenticated request is parsed or executed.
+    createAuthMiddleware(authenticator, logger),
+    limits.rateLimitPerMinute > 0 ? createGraphQLRateLimit(limits.rateLimitPerMinute) : passThrough,
+    express.json({ limit: limits.maxBodyBytes }),
+    (req, res, next) => {
+      if (graphql) return graphql(req, res, next);
+      res
+        .status(503)
+        .json({ errors: [{ message: 'GraphQL is starting', extensions: { code: 'SERVICE_UNAVAILABLE' } }] });
+    },
+  );
 
   app.use((_req: Request, res: Response) => {
     res.status(404).json({ code: 'NOT_FOUND', message: 'No such endpoint' });
@@ -164,9 +242,14 @@ export function createHttpApp(deps: HttpAppDeps): HttpApp {
     schema,
     graphqlPath: config.graphqlPath,
     createContext,
+    authenticator,
+    limits,
+    logger,
     start() {
       starting ??= apollo.start().then(() => {
-        graphql = expressMiddleware(apollo, { context: async () => createContext() });
+        graphql = expressMiddleware(apollo, {
+          context: async ({ res }) => createContext(principalOf(res), Date.now() + limits.timeoutMs),
+        });
       });
       return starting;
     },

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 // graphql-ws names it like a React hook; it is not one.
 import { useServer as serveGraphQLWs } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
+import { createSubscriptionSecurity } from './auth/subscription-security';
 import type { HttpApp } from './http-app';
 
 export interface HttpServerOptions {
@@ -46,10 +47,23 @@ export async function startHttpServer(http: HttpApp, options: HttpServerOptions)
   const host = options.host.includes(':') ? `[${options.host}]` : options.host;
   const drainTimeoutMs = options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS;
   // A per-subscription context: its DataLoaders are cleared by the subscription resolvers before each event.
+  // The connection authenticates once (connection_init); each subscribe gets the same limits as HTTP.
+  const security = createSubscriptionSecurity({
+    authenticator: http.authenticator,
+    schema: http.schema,
+    limits: http.limits,
+    createContext: (principal) => http.createContext(principal),
+    logger: http.logger,
+  });
   const ws = options.subscriptions
     ? serveGraphQLWs(
-        { schema: http.schema, context: () => http.createContext() },
-        new WebSocketServer({ server, path: http.graphqlPath }),
+        {
+          schema: http.schema,
+          context: () => http.createContext(),
+          onConnect: (ctx) => security.onConnect(ctx),
+          onSubscribe: (ctx, id, payload) => security.onSubscribe(ctx, id, payload),
+        },
+        new WebSocketServer({ server, path: http.graphqlPath, maxPayload: http.limits.maxBodyBytes }),
       )
     : null;
 

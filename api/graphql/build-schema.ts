@@ -1,18 +1,47 @@
 /**
  * The one executable schema: base SDL and resolvers plus feature modules,
- * merged the way Apollo merges them (later resolvers win field by field).
- * HTTP (Apollo) and WebSocket (graphql-ws subscriptions) serve this same
- * object, so a query means the same thing on both transports.
+ * merged the way Apollo merges them (later resolvers win field by field), then
+ * secured: each module's policy (roles, audit, PII masks) is enforced by
+ * wrapping the resolvers once (api/auth secureSchema). HTTP (Apollo) and
+ * WebSocket (graphql-ws subscriptions) serve this same object, so a query
+ * means — and is allowed — the same on both transports.
  */
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import type { GraphQLSchema } from 'graphql';
+import type { Logger } from 'pino';
+import { mergePolicies, type SchemaPolicy } from '../auth/field-policy';
+import { secureSchema } from '../auth/secure-schema';
+import type { SecurityAuditLog } from '../auth/security-audit-log';
 import type { GraphQLModule } from '../http-app';
+import { MODULE_POLICIES } from './policies';
 import { resolvers } from './resolvers';
 import { typeDefs } from './type-defs';
 
-export function buildGraphQLSchema(modules: readonly GraphQLModule[] = []): GraphQLSchema {
+export interface SchemaSecurity {
+  readonly auditLog?: SecurityAuditLog | null;
+  readonly logger?: Logger;
+}
+
+/** The declared policies of the known modules, plus those modules bring themselves. */
+export function schemaPolicy(modules: readonly GraphQLModule[] = []): SchemaPolicy {
+  return mergePolicies([...MODULE_POLICIES, ...modules.flatMap((m) => (m.policy ? [m.policy] : []))]);
+}
+
+/** The merged schema before policies are applied (tests compare its root fields with the policy). */
+export function buildUnsecuredSchema(modules: readonly GraphQLModule[] = []): GraphQLSchema {
   return makeExecutableSchema({
     typeDefs: [typeDefs, ...modules.map((m) => m.typeDefs)],
     resolvers: [resolvers, ...modules.map((m) => m.resolvers)],
+  });
+}
+
+export function buildGraphQLSchema(
+  modules: readonly GraphQLModule[] = [],
+  security: SchemaSecurity = {},
+): GraphQLSchema {
+  return secureSchema(buildUnsecuredSchema(modules), {
+    policy: schemaPolicy(modules),
+    auditLog: security.auditLog ?? null,
+    logger: security.logger,
   });
 }

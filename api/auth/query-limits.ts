@@ -1,0 +1,188 @@
+/**
+ * Limits on what one GraphQL operation may ask for, so that no client can
+ * make the hub do unbounded work: nesting depth (a validation rule), an
+ * estimated cost (graphql-query-complexity, with page sizes as multipliers),
+ * and who may introspect the schema. Page sizes are capped by the resolvers
+ * (100) and the execution time by the operation's deadline (secure-schema.ts).
+ */
+import type { ApolloServerPlugin } from '@apollo/server';
+import {
+  type ASTVisitor,
+  type DocumentNode,
+  type FragmentDefinitionNode,
+  GraphQLError,
+  type GraphQLSchema,
+  isListType,
+  isNonNullType,
+  Kind,
+  type SelectionSetNode,
+  type ValidationContext,
+  visit,
+} from 'graphql';
+import { type ComplexityEstimator, getComplexity } from 'graphql-query-complexity';
+import { hasAnyRole, type Principal, type Role } from './roles';
+import type { SecurityContext } from './secure-schema';
+
+export type IntrospectionMode = 'on' | 'off' | 'roles';
+
+/** Roles that may read the schema when introspection follows roles (marketers use the segment UI, not raw GraphQL). */
+export const INTROSPECTION_ROLES: readonly Role[] = ['agent', 'analyst', 'admin'];
+
+export interface QueryLimits {
+  readonly maxDepth: number;
+  readonly maxComplexity: number;
+  readonly introspection: IntrospectionMode;
+}
+
+/** A connection without `first` costs its default page; a plain list is guessed at this many items. */
+const DEFAULT_PAGE = 20;
+const MAX_PAGE = 100;
+const LIST_GUESS = 10;
+/** Documents with more nodes than this are refused before their cost is computed. */
+const MAX_QUERY_NODES = 5_000;
+const TOO_MANY_NODES = 'Query exceeds the maximum allowed number of nodes.';
+
+/**
+ * The operation's estimated cost; Infinity when it has too many nodes to
+ * evaluate; null when the cost cannot be computed for another reason (bad
+ * variables): execution then refuses the operation with its own error.
+ */
+export function safeOperationCost(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  variables: Record<string, unknown> | undefined,
+  operationName: string | undefined,
+): number | null {
+  try {
+    return operationCost(schema, document, variables, operationName);
+  } catch (e) {
+    return e instanceof Error && e.message === TOO_MANY_NODES ? Number.POSITIVE_INFINITY : null;
+  }
+}
+
+export function tooComplexError(cost: number, max: number): GraphQLError {
+  const message = Number.isFinite(cost)
+    ? `The operation would cost ${cost}; at most ${max} is allowed (ask for smaller pages or fewer fields).`
+    : 'The operation has too many fields to evaluate.';
+  return new GraphQLError(message, {
+    extensions: { code: 'QUERY_TOO_COMPLEX', maxCost: max, http: { status: 400 } },
+  });
+}
+
+function depthOf(
+  set: SelectionSetNode | undefined,
+  fragments: ReadonlyMap<string, FragmentDefinitionNode>,
+  visiting: Set<string>,
+): number {
+  if (!set) return 0;
+  let deepest = 0;
+  for (const s of set.selections) {
+    let d = 0;
+    if (s.kind === Kind.FIELD) {
+      // Introspection is bounded by the schema, not by the client; its own nesting does not count.
+      if (s.name.value.startsWith('__')) continue;
+      d = 1 + depthOf(s.selectionSet, fragments, visiting);
+    } else if (s.kind === Kind.INLINE_FRAGMENT) {
+      d = depthOf(s.selectionSet, fragments, visiting);
+    } else {
+      const name = s.name.value;
+      const fragment = fragments.get(name);
+      // A cycle is reported by graphql-js's own NoFragmentCycles rule.
+      if (!fragment || visiting.has(name)) continue;
+      visiting.add(name);
+      d = depthOf(fragment.selectionSet, fragments, visiting);
+      visiting.delete(name);
+    }
+    if (d > deepest) deepest = d;
+  }
+  return deepest;
+}
+
+/** Refuses operations nested deeper than maxDepth fields. */
+export function depthLimitRule(maxDepth: number) {
+  return (context: ValidationContext): ASTVisitor => {
+    const fragments = new Map<string, FragmentDefinitionNode>();
+    for (const d of context.getDocument().definitions) {
+      if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
+    }
+    return {
+      OperationDefinition(node) {
+        const depth = depthOf(node.selectionSet, fragments, new Set());
+        if (depth > maxDepth) {
+          context.reportError(
+            new GraphQLError(`The operation is ${depth} levels deep; at most ${maxDepth} are allowed.`, {
+              nodes: [node],
+              extensions: { code: 'QUERY_TOO_DEEP' },
+            }),
+          );
+        }
+      },
+    };
+  };
+}
+
+/**
+ * Each field costs 1 plus its children times the number of items it returns:
+ * `first` (or the default page) for paged fields, a guess for other lists,
+ * 1 for `edges` (the connection already multiplied) and for single objects.
+ */
+export const pageCostEstimator: ComplexityEstimator = ({ field, args, childComplexity }) => {
+  if (field.args.some((a) => a.name === 'first')) {
+    const first = typeof args.first === 'number' && args.first > 0 ? Math.min(args.first, MAX_PAGE) : DEFAULT_PAGE;
+    return 1 + first * childComplexity;
+  }
+  const type = isNonNullType(field.type) ? field.type.ofType : field.type;
+  if (isListType(type) && field.name !== 'edges') return 1 + LIST_GUESS * childComplexity;
+  return 1 + childComplexity;
+};
+
+export function operationCost(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  variables: Record<string, unknown> | undefined,
+  operationName: string | undefined,
+): number {
+  return getComplexity({
+    schema,
+    query: document,
+    variables,
+    operationName,
+    estimators: [pageCostEstimator],
+    maxQueryNodes: MAX_QUERY_NODES,
+  });
+}
+
+export function usesIntrospection(document: DocumentNode): boolean {
+  let found = false;
+  visit(document, {
+    Field(node) {
+      if (node.name.value === '__schema' || node.name.value === '__type') found = true;
+    },
+  });
+  return found;
+}
+
+export function mayIntrospect(mode: IntrospectionMode, principal: Principal | undefined): boolean {
+  if (mode === 'on') return true;
+  if (mode === 'off' || !principal) return false;
+  return hasAnyRole(principal, INTROSPECTION_ROLES);
+}
+
+/** Checks cost and introspection once the operation is known, before anything executes. */
+export function createQueryLimitsPlugin(limits: QueryLimits): ApolloServerPlugin<SecurityContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ document, schema, request, operationName, contextValue }) {
+          if (usesIntrospection(document) && !mayIntrospect(limits.introspection, contextValue.principal)) {
+            throw new GraphQLError('Introspection is not available to this principal.', {
+              extensions: { code: 'FORBIDDEN', http: { status: 403 } },
+            });
+          }
+          const cost = safeOperationCost(schema, document, request.variables, operationName ?? undefined);
+          if (cost !== null && cost > limits.maxComplexity) throw tooComplexError(cost, limits.maxComplexity);
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,236 @@
+/**
+ * Enforces the declared policy on an executable schema by wrapping resolvers
+ * once, when the schema is built (mapSchema), so no resolver can forget a
+ * check and HTTP and WebSocket execution behave alike:
+ *
+ * - every Query, Mutation and Subscription field needs a role list; a root
+ *   field without one is denied to everybody (deny by default);
+ * - other fields with a role list are checked too;
+ * - audited fields append an entry (including refused attempts);
+ * - for principals without a PII role, ID, String and JSON values are masked
+ *   (see pii-mask.ts; modules may override per field);
+ * - resolvers stop once the operation's deadline has passed, and root fields
+ *   answer TIMEOUT when it passes while they wait.
+ */
+import { MapperKind, mapSchema } from '@graphql-tools/utils';
+import {
+  defaultFieldResolver,
+  GraphQLError,
+  type GraphQLFieldConfig,
+  type GraphQLFieldResolver,
+  type GraphQLSchema,
+  getNamedType,
+} from 'graphql';
+import type { Logger } from 'pino';
+import { isVertexLabel, VERTICES } from '../../graph-schema';
+import { AuthError } from './auth-error';
+import type { AuditSpec, MaskRule, SchemaPolicy } from './field-policy';
+import { maskEmailsInText, maskProps, maskValue, maskVertexId } from './pii-mask';
+import { hasAnyRole, type Principal, type Role } from './roles';
+import type { SecurityAuditLog } from './security-audit-log';
+
+/** What the security layer reads from each operation's context. */
+export interface SecurityContext {
+  readonly principal?: Principal;
+  /** Epoch ms after which the operation's resolvers stop (its execution timeout); absent = no limit. */
+  readonly deadlineMs?: number;
+}
+
+export interface SecureSchemaOptions {
+  readonly policy: SchemaPolicy;
+  readonly auditLog?: SecurityAuditLog | null;
+  readonly logger?: Logger;
+}
+
+export const TIMEOUT_CODE = 'TIMEOUT';
+
+function timeoutError(): GraphQLError {
+  return new GraphQLError('The operation ran out of time; ask for less (smaller pages, fewer fields).', {
+    extensions: { code: TIMEOUT_CODE },
+  });
+}
+
+/** The Query, Mutation and Subscription fields of a schema as `Type.field`. */
+export function rootFieldCoordinates(schema: GraphQLSchema): string[] {
+  const roots = [schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()];
+  return roots.flatMap((t) => (t ? Object.keys(t.getFields()).map((f) => `${t.name}.${f}`) : []));
+}
+
+export function unpolicedRootFields(schema: GraphQLSchema, policy: SchemaPolicy): string[] {
+  return rootFieldCoordinates(schema).filter((c) => !policy.roles.has(c));
+}
+
+const isPromise = (v: unknown): v is Promise<unknown> =>
+  v !== null && typeof v === 'object' && typeof (v as { then?: unknown }).then === 'function';
+
+function then(value: unknown, f: (v: unknown) => unknown): unknown {
+  return isPromise(value) ? value.then(f) : f(value);
+}
+
+function mapLeaves(value: unknown, f: (v: unknown) => unknown): unknown {
+  if (value === null || value === undefined) return value;
+  if (Array.isArray(value)) return value.map((v) => mapLeaves(v, f));
+  return f(value);
+}
+
+const maskIdLeaf = (v: unknown) => (typeof v === 'string' ? maskVertexId(v) : v);
+
+/** The default mask of a field by its output type; null when the type carries no personal data. */
+function defaultMask(typeName: string, fieldName: string, outputType: string): MaskRule | null {
+  switch (outputType) {
+    case 'ID':
+      return (v) => mapLeaves(v, maskIdLeaf);
+    case 'JSON': {
+      const label = isVertexLabel(typeName) ? typeName : null;
+      return (v) => maskProps(v, label);
+    }
+    case 'String': {
+      const marked = isVertexLabel(typeName) && VERTICES[typeName].properties[fieldName]?.pii === true;
+      return marked
+        ? (v) => mapLeaves(v, (s) => (typeof s === 'string' ? maskValue(s) : s))
+        : (v) => mapLeaves(v, (s) => (typeof s === 'string' ? maskEmailsInText(s) : s));
+    }
+    default:
+      return null;
+  }
+}
+
+function codeOf(e: unknown): string {
+  if (e instanceof AuthError) return e.code;
+  const code = (e as { extensions?: { code?: unknown }; code?: unknown } | null)?.extensions?.code;
+  if (typeof code === 'string') return code;
+  const own = (e as { code?: unknown } | null)?.code;
+  return typeof own === 'string' ? own : 'INTERNAL_SERVER_ERROR';
+}
+
+export function secureSchema(schema: GraphQLSchema, options: SecureSchemaOptions): GraphQLSchema {
+  const { policy, auditLog, logger } = options;
+  const roots = new Map<string, 'query' | 'mutation' | 'subscription'>();
+  if (schema.getQueryType()) roots.set(schema.getQueryType()?.name as string, 'query');
+  if (schema.getMutationType()) roots.set(schema.getMutationType()?.name as string, 'mutation');
+  if (schema.getSubscriptionType()) roots.set(schema.getSubscriptionType()?.name as string, 'subscription');
+
+  const unpoliced = unpolicedRootFields(schema, policy);
+  if (unpoliced.length > 0) {
+    logger?.warn({ fields: unpoliced }, 'GraphQL root fields without a policy are denied to everyone');
+  }
+
+  const audit = (
+    spec: AuditSpec,
+    action: string,
+    principal: Principal | undefined,
+    args: object,
+    result: unknown,
+    error: unknown,
+  ) => {
+    if (!auditLog) return Promise.resolve();
+    const code = error === undefined ? null : codeOf(error);
+    const outcome = code === null ? 'ok' : code === 'FORBIDDEN' || code === 'UNAUTHENTICATED' ? 'denied' : 'error';
+    let described: ReturnType<AuditSpec['describe']>;
+    try {
+      described = spec.describe(args as Record<string, unknown>, outcome === 'ok' ? result : undefined);
+    } catch {
+      described = { subject: null };
+    }
+    return auditLog
+      .append({
+        kind: spec.kind,
+        action,
+        principal: principal ? { id: principal.id, kind: principal.kind } : { id: 'anonymous', kind: 'demo' },
+        outcome,
+        subject: described.subject,
+        ...(code === null ? {} : { code }),
+        ...(described.details ? { details: described.details } : {}),
+      })
+      .catch((e) => logger?.error({ err: e, action }, 'security audit log append failed'));
+  };
+
+  function authorize(
+    ctx: SecurityContext | undefined,
+    coordinate: string,
+    roles: readonly Role[] | undefined,
+  ): Principal {
+    const principal = ctx?.principal;
+    if (!principal) throw new AuthError('UNAUTHENTICATED', 'Authentication required').toGraphQLError();
+    if (!roles) throw new AuthError('FORBIDDEN', `${coordinate} is not available to any role`).toGraphQLError();
+    if (!hasAnyRole(principal, roles)) {
+      throw new AuthError('FORBIDDEN', `${coordinate} requires one of the roles: ${roles.join(', ')}`).toGraphQLError();
+    }
+    return principal;
+  }
+
+  return mapSchema(schema, {
+    [MapperKind.OBJECT_FIELD]: (field, fieldName, typeName) => {
+      const coordinate = `${typeName}.${fieldName}`;
+      const rootKind = roots.get(typeName);
+      const roles = policy.roles.get(coordinate);
+      const auditSpec = policy.audit.get(coordinate);
+      const explicitMask = policy.masks.get(coordinate);
+      const mask =
+        explicitMask === undefined ? defaultMask(typeName, fieldName, getNamedType(field.type).name) : explicitMask;
+      const checksRoles = rootKind !== undefined || roles !== undefined;
+      const original: GraphQLFieldResolver<unknown, SecurityContext> = field.resolve ?? defaultFieldResolver;
+      const ownResolver = field.resolve !== undefined;
+      if (!checksRoles && mask === null && auditSpec === undefined && !ownResolver) return field;
+
+      const guarded = (rootKind !== 'subscription' || field.subscribe === undefined) && checksRoles;
+      const resolve: GraphQLFieldResolver<unknown, SecurityContext> = (parent, args, ctx, info) => {
+        const deadline = ctx?.deadlineMs;
+        if (deadline !== undefined && ownResolver && Date.now() > deadline) throw timeoutError();
+        let principal = ctx?.principal;
+        let result: unknown;
+        try {
+          if (guarded) principal = authorize(ctx, coordinate, roles);
+          result = original(parent, args, ctx, info);
+        } catch (e) {
+          if (auditSpec) void audit(auditSpec, coordinate, principal, args, undefined, e);
+          throw e;
+        }
+        if (rootKind !== undefined && rootKind !== 'subscription' && deadline !== undefined && isPromise(result)) {
+          result = raceDeadline(result, deadline);
+        }
+        if (auditSpec && rootKind !== 'subscription') {
+          result = (isPromise(result) ? result : Promise.resolve(result)).then(
+            async (value) => {
+              await audit(auditSpec, coordinate, principal, args, value, undefined);
+              return value;
+            },
+            async (e) => {
+              await audit(auditSpec, coordinate, principal, args, undefined, e);
+              throw e;
+            },
+          );
+        }
+        // No principal (a context built elsewhere) is treated like one without PII access.
+        if (mask && !principal?.pii) result = then(result, (v) => mask(v, parent));
+        return result;
+      };
+
+      const next: GraphQLFieldConfig<unknown, SecurityContext> = { ...field, resolve };
+      if (rootKind === 'subscription' && field.subscribe) {
+        const subscribe = field.subscribe;
+        next.subscribe = async (parent, args, ctx, info) => {
+          let principal = ctx?.principal;
+          try {
+            principal = authorize(ctx, coordinate, roles);
+            const iterator = await subscribe(parent, args, ctx, info);
+            if (auditSpec) await audit(auditSpec, coordinate, principal, args, null, undefined);
+            return iterator;
+          } catch (e) {
+            if (auditSpec) await audit(auditSpec, coordinate, principal, args, undefined, e);
+            throw e;
+          }
+        };
+      }
+      return next;
+    },
+  });
+}
+
+function raceDeadline(result: Promise<unknown>, deadlineMs: number): Promise<unknown> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(timeoutError()), Math.max(0, deadlineMs - Date.now()));
+  });
+  return Promise.race([result, timeout]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,19 @@
+/** Roles and masks of the analytics module (analytics-type-defs.ts). */
+import { isVertexLabel } from '../../../graph-schema';
+import type { ModulePolicy } from '../../auth/field-policy';
+import { maskProps } from '../../auth/pii-mask';
+
+export const analyticsPolicy: ModulePolicy = {
+  roles: {
+    // Aggregates over the graph; the customers in them are masked for non-PII roles.
+    'Query.analytics': ['analyst', 'marketer', 'admin'],
+  },
+  masks: {
+    'AnalyticsNode.properties': (v, parent) => {
+      const id = String((parent as { id?: unknown } | null)?.id ?? '');
+      const label = id.slice(0, Math.max(0, id.indexOf(':')));
+      return maskProps(v, isVertexLabel(label) ? label : null);
+    },
+    'AnalyticsRun.details': null,
+  },
+};
