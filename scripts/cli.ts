@@ -3,10 +3,12 @@
  * starts. The only module that reads `process.env`; it hands the environment
  * to createConfig, which validates it.
  */
+import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import pino, { type Logger } from 'pino';
 import { Registry } from 'prom-client';
+import { hashApiKey, isRole, LOG_REDACT_PATHS } from '../api/auth';
 import { C360Error, ConfigError } from '../graph-schema';
 import type { RawMessage, SourceKind, SubmitResult } from '../ingest';
 import { type C360Config, type ConfigOptions, createConfig, redactConfig } from '../services/config';
@@ -20,7 +22,7 @@ function makeLogger(config: Pick<C360Config, 'logLevel'>): Logger {
   return pino({
     level: config.logLevel,
     base: { service: 'c360' },
-    redact: ['*.password', '*.writeKey', '*.authorization'],
+    redact: [...LOG_REDACT_PATHS],
   });
 }
 
@@ -73,12 +75,18 @@ export function buildProgram(): Command {
     .option('--host <host>', 'listen address (env C360_HOST)')
     .option('--port <port>', 'HTTP port (env C360_PORT, default 4000)')
     .option('--write-keys <keys>', 'comma-separated collector write keys (env C360_WRITE_KEYS)')
+    .option('--api-keys-file <path>', 'JSON file of GraphQL API keys (env C360_API_KEYS_FILE)')
     .option('--kafka-brokers <list>', 'Kafka brokers host:port,… (env C360_KAFKA_BROKERS)')
     .action(async (flags) => {
       const config = configFrom(flags);
       const logger = makeLogger(config);
       logger.info({ config: redactConfig(config) }, 'starting');
       const hub = await startHub(config, { logger });
+      if (config.demo) {
+        process.stdout.write(
+          '\n  !! DEMO MODE: GraphQL needs no credentials — anyone who can reach this port can read and erase customers.\n',
+        );
+      }
       process.stdout.write(`\n  c360 is running — open ${hub.url.replace('127.0.0.1', 'localhost')}/graphql\n\n`);
       await runUntilSignal(() => hub.close(), logger, config.shutdownTimeoutMs);
     });
@@ -101,6 +109,7 @@ export function buildProgram(): Command {
     .option('--host <host>', 'listen address (env C360_HOST)')
     .option('--port <port>', 'HTTP port (env C360_PORT, default 4000)')
     .option('--write-keys <keys>', 'comma-separated collector write keys (env C360_WRITE_KEYS)')
+    .option('--api-keys-file <path>', 'JSON file of GraphQL API keys (env C360_API_KEYS_FILE)')
     .option('--kafka-brokers <list>', 'Kafka brokers host:port,… (env C360_KAFKA_BROKERS)')
     .action(async (flags) => {
       const config = configFrom(flags);
@@ -183,6 +192,23 @@ export function buildProgram(): Command {
         await ingest.close();
         await store.close();
       }
+    });
+
+  program
+    .command('api-key')
+    .description('create a GraphQL API key: prints the key once and the entry (with its hash) for C360_API_KEYS')
+    .requiredOption('--name <name>', 'who holds it (shown in the audit log)')
+    .requiredOption('--roles <roles>', 'comma-separated: agent, marketer, analyst, admin, ingest')
+    .option('--expires-at <iso>', 'refuse the key after this instant')
+    .action((flags: { name: string; roles: string; expiresAt?: string }) => {
+      const roles = flags.roles.split(',').map((r) => r.trim());
+      const bad = roles.filter((r) => !isRole(r));
+      if (bad.length > 0) throw new ConfigError('--roles', `unknown roles: ${bad.join(', ')}`);
+      const key = `c360_${randomBytes(32).toString('base64url')}`;
+      const entry = { name: flags.name, roles, keyHash: hashApiKey(key), expiresAt: flags.expiresAt ?? null };
+      process.stdout.write(
+        `key (shown once; give it to ${flags.name}): ${key}\nconfig entry: ${JSON.stringify(entry)}\n`,
+      );
     });
 
   registerBenchCommand(program, resolve(__dirname, '..'));

@@ -14,22 +14,10 @@ import {
   jwtVerify,
 } from 'jose';
 import { AuthError } from './auth-error';
+import type { JwtAlgorithm } from './jwt-algorithms';
 import { createPrincipal, isRole, type Principal, type Role } from './roles';
 
-/** Asymmetric JWS algorithms only: a shared secret in every API replica is a secret too many. */
-export const JWT_ALGORITHMS = [
-  'RS256',
-  'RS384',
-  'RS512',
-  'PS256',
-  'PS384',
-  'PS512',
-  'ES256',
-  'ES384',
-  'ES512',
-  'EdDSA',
-] as const;
-export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number];
+export { JWT_ALGORITHMS, type JwtAlgorithm } from './jwt-algorithms';
 
 export interface JwtConfig {
   /** Exactly one of jwksUrl and jwks. */

@@ -3,10 +3,29 @@
  * every default in one place, names carry units. An invalid value is a
  * startup error naming the setting and what is allowed — never a silent default.
  */
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import type { JSONWebKeySet } from 'jose';
+import { type ApiKeyConfig, hashApiKey, isApiKeyHash, MIN_API_KEY_LENGTH } from '../../api/auth/api-keys';
+import { type ApiLimits, DEFAULT_API_LIMITS } from '../../api/auth/api-limits';
+import { JWT_ALGORITHMS, type JwtAlgorithm } from '../../api/auth/jwt-algorithms';
+import type { IntrospectionMode } from '../../api/auth/query-limits';
+import { isRole } from '../../api/auth/roles';
 import { ConfigError, type StoreKind } from '../../graph-schema';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+/** JWT verification: keys from a JWKS URL or file, the claims a token must carry, where its roles are. */
+export interface JwtSettings {
+  readonly jwksUrl: string | null;
+  /** The parsed key set of C360_JWT_JWKS_FILE. */
+  readonly jwks: JSONWebKeySet | null;
+  readonly issuer: string;
+  readonly audience: string;
+  readonly algorithms: readonly JwtAlgorithm[];
+  readonly rolesClaim: string;
+  readonly clockToleranceSec: number;
+}
 
 export interface C360Config {
   readonly graph: StoreKind;
@@ -18,6 +37,14 @@ export interface C360Config {
   readonly host: string;
   readonly port: number;
   readonly writeKeys: readonly string[];
+  /** GraphQL API keys (hashes preferred); never collector write keys. */
+  readonly apiKeys: readonly ApiKeyConfig[];
+  /** JWT bearer tokens, when an identity provider is configured. */
+  readonly jwt: JwtSettings | null;
+  /** Depth, cost, time, body size, introspection, rate limits and CORS of the HTTP API. */
+  readonly apiLimits: ApiLimits;
+  /** Serve GraphiQL at GET /graphql (default: only in demo mode). */
+  readonly playground: boolean;
   readonly demo: boolean;
   readonly demoCustomers: number;
   readonly demoSeed: number;
@@ -107,6 +134,67 @@ function brokers(raw: string, name: string): string[] {
   return items;
 }
 
+function apiKeyList(raw: string, name: string): ApiKeyConfig[] {
+  if (raw.trim() === '') return [];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new ConfigError(name, 'is not JSON: expected [{"name": …, "roles": [...], "keyHash": "sha256:…"}, …]');
+  }
+  if (!Array.isArray(parsed)) throw new ConfigError(name, 'must be a JSON array of API keys');
+  return parsed.map((entry, i): ApiKeyConfig => {
+    const at = `${name}[${i}]`;
+    if (entry === null || typeof entry !== 'object') throw new ConfigError(at, 'must be an object');
+    const e = entry as Record<string, unknown>;
+    if (typeof e.name !== 'string' || !/^[\w.@-]{1,100}$/.test(e.name)) {
+      throw new ConfigError(`${at}.name`, 'must be 1..100 letters, digits, _ . @ -');
+    }
+    if (!Array.isArray(e.roles) || e.roles.length === 0 || !e.roles.every(isRole)) {
+      throw new ConfigError(`${at}.roles`, 'must be a non-empty list of agent, marketer, analyst, admin, ingest');
+    }
+    if (e.keyHash !== undefined && (typeof e.keyHash !== 'string' || !isApiKeyHash(e.keyHash))) {
+      throw new ConfigError(`${at}.keyHash`, 'must be sha256:<64 lowercase hex> (c360 api-key prints one)');
+    }
+    if (e.key !== undefined && (typeof e.key !== 'string' || e.key.length < MIN_API_KEY_LENGTH)) {
+      throw new ConfigError(`${at}.key`, `must be a string of at least ${MIN_API_KEY_LENGTH} characters`);
+    }
+    if ((e.keyHash === undefined) === (e.key === undefined)) {
+      throw new ConfigError(at, 'needs exactly one of keyHash (preferred) or key');
+    }
+    if (e.expiresAt !== undefined && e.expiresAt !== null) {
+      if (typeof e.expiresAt !== 'string' || !Number.isFinite(Date.parse(e.expiresAt))) {
+        throw new ConfigError(`${at}.expiresAt`, 'must be an ISO-8601 instant');
+      }
+    }
+    // Hashed at once: the rest of the process never holds the plain key.
+    return {
+      name: e.name,
+      roles: e.roles,
+      keyHash: (e.keyHash as string | undefined) ?? hashApiKey(e.key as string),
+      expiresAt: (e.expiresAt as string | null | undefined) ?? null,
+    };
+  });
+}
+
+function jwtAlgorithms(raw: string, name: string): JwtAlgorithm[] {
+  const items = list(raw, name);
+  if (items.length === 0) throw new ConfigError(name, `must name at least one of ${JWT_ALGORITHMS.join(', ')}`);
+  for (const a of items) {
+    if (!(JWT_ALGORITHMS as readonly string[]).includes(a)) {
+      throw new ConfigError(
+        name,
+        `'${a}' is not one of ${JWT_ALGORITHMS.join(', ')} (none and HS* are never accepted)`,
+      );
+    }
+  }
+  return items as JwtAlgorithm[];
+}
+
+function nullableBool(raw: string, name: string): boolean | null {
+  return raw === '' ? null : bool(raw, name);
+}
+
 function bool(raw: string, name: string): boolean {
   if (['1', 'true', 'yes', 'on'].includes(raw.toLowerCase())) return true;
   if (['0', 'false', 'no', 'off', ''].includes(raw.toLowerCase())) return false;
@@ -127,6 +215,48 @@ const SETTINGS = {
   host: { env: 'C360_HOST', default: '127.0.0.1', parse: text },
   port: { env: 'C360_PORT', default: 4000, parse: integer(0, 65535) },
   writeKeys: { env: 'C360_WRITE_KEYS', default: [] as string[], parse: list },
+  apiKeys: { env: 'C360_API_KEYS', default: [] as ApiKeyConfig[], parse: apiKeyList },
+  apiKeysFile: { env: 'C360_API_KEYS_FILE', default: null as string | null, parse: nullableText },
+  jwtJwksUrl: { env: 'C360_JWT_JWKS_URL', default: null as string | null, parse: nullableText },
+  jwtJwksFile: { env: 'C360_JWT_JWKS_FILE', default: null as string | null, parse: nullableText },
+  jwtIssuer: { env: 'C360_JWT_ISSUER', default: null as string | null, parse: nullableText },
+  jwtAudience: { env: 'C360_JWT_AUDIENCE', default: null as string | null, parse: nullableText },
+  jwtAlgorithms: { env: 'C360_JWT_ALGORITHMS', default: ['RS256', 'ES256'] as JwtAlgorithm[], parse: jwtAlgorithms },
+  jwtRolesClaim: { env: 'C360_JWT_ROLES_CLAIM', default: 'roles', parse: text },
+  jwtClockToleranceSec: { env: 'C360_JWT_CLOCK_TOLERANCE_SEC', default: 5, parse: integer(0, 300) },
+  playground: { env: 'C360_PLAYGROUND', default: null as boolean | null, parse: nullableBool },
+  graphqlIntrospection: {
+    env: 'C360_GRAPHQL_INTROSPECTION',
+    default: DEFAULT_API_LIMITS.introspection,
+    parse: oneOf<IntrospectionMode>(['on', 'off', 'roles']),
+  },
+  graphqlMaxDepth: { env: 'C360_GRAPHQL_MAX_DEPTH', default: DEFAULT_API_LIMITS.maxDepth, parse: integer(2, 100) },
+  graphqlMaxComplexity: {
+    env: 'C360_GRAPHQL_MAX_COMPLEXITY',
+    default: DEFAULT_API_LIMITS.maxComplexity,
+    parse: integer(10, 100_000_000),
+  },
+  graphqlTimeoutMs: {
+    env: 'C360_GRAPHQL_TIMEOUT_MS',
+    default: DEFAULT_API_LIMITS.timeoutMs,
+    parse: integer(100, 600_000),
+  },
+  graphqlMaxBodyBytes: {
+    env: 'C360_GRAPHQL_MAX_BODY_BYTES',
+    default: DEFAULT_API_LIMITS.maxBodyBytes,
+    parse: integer(1024, 64 * 1024 * 1024),
+  },
+  graphqlRateLimitPerMinute: {
+    env: 'C360_GRAPHQL_RATE_LIMIT_PER_MINUTE',
+    default: DEFAULT_API_LIMITS.rateLimitPerMinute,
+    parse: integer(0, 10_000_000),
+  },
+  collectorRateLimitPerMinute: {
+    env: 'C360_COLLECTOR_RATE_LIMIT_PER_MINUTE',
+    default: DEFAULT_API_LIMITS.collectorRateLimitPerMinute,
+    parse: integer(0, 100_000_000),
+  },
+  corsOrigins: { env: 'C360_CORS_ORIGINS', default: [] as string[], parse: list },
   demo: { env: 'C360_DEMO', default: false, parse: bool },
   demoCustomers: { env: 'C360_DEMO_CUSTOMERS', default: 200, parse: integer(1, 10_000_000) },
   demoSeed: { env: 'C360_DEMO_SEED', default: 360, parse: integer(0, 2 ** 31 - 1) },
@@ -222,6 +352,22 @@ export function createConfig(
       );
     }
   }
+  const writeKeys = read('writeKeys');
+  const apiKeys = [...read('apiKeys'), ...apiKeysFromFile(read('apiKeysFile'))];
+  const names = new Set<string>();
+  for (const k of apiKeys) {
+    if (names.has(k.name)) throw new ConfigError('C360_API_KEYS', `two API keys are named '${k.name}'`);
+    names.add(k.name);
+  }
+  // Separate credentials: a write key that is also an API key would let every web page that embeds it read the API.
+  const writeKeyHashes = new Set(writeKeys.map(hashApiKey));
+  const shared = apiKeys.find((k) => writeKeyHashes.has(k.keyHash as string));
+  if (shared) {
+    throw new ConfigError(
+      'C360_API_KEYS',
+      `API key '${shared.name}' is also a collector write key; use different keys`,
+    );
+  }
   const maxEventBytes = read('maxEventBytes');
   const maxBatchBytes = read('maxBatchBytes');
   if (maxBatchBytes < maxEventBytes) {
@@ -236,7 +382,20 @@ export function createConfig(
     dataDir: resolve(read('dataDir')),
     host: read('host'),
     port: read('port'),
-    writeKeys: read('writeKeys'),
+    writeKeys,
+    apiKeys,
+    jwt: jwtSettings(read),
+    apiLimits: {
+      maxDepth: read('graphqlMaxDepth'),
+      maxComplexity: read('graphqlMaxComplexity'),
+      timeoutMs: read('graphqlTimeoutMs'),
+      maxBodyBytes: read('graphqlMaxBodyBytes'),
+      introspection: read('graphqlIntrospection'),
+      rateLimitPerMinute: read('graphqlRateLimitPerMinute'),
+      collectorRateLimitPerMinute: read('collectorRateLimitPerMinute'),
+      corsOrigins: read('corsOrigins'),
+    },
+    playground: read('playground') ?? read('demo'),
     demo: read('demo'),
     demoCustomers: read('demoCustomers'),
     demoSeed: read('demoSeed'),
@@ -271,11 +430,75 @@ export function createConfig(
   };
 }
 
+type Reader = <K extends keyof Settings>(name: K) => Settings[K]['default'];
+
+function apiKeysFromFile(path: string | null): ApiKeyConfig[] {
+  if (path === null) return [];
+  let raw: string;
+  try {
+    raw = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new ConfigError('C360_API_KEYS_FILE', `cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`);
+  }
+  return apiKeyList(raw, 'C360_API_KEYS_FILE');
+}
+
+function jwtSettings(read: Reader): JwtSettings | null {
+  const jwksUrl = read('jwtJwksUrl');
+  const jwksFile = read('jwtJwksFile');
+  if (jwksUrl === null && jwksFile === null) return null;
+  if (jwksUrl !== null && jwksFile !== null) {
+    throw new ConfigError('C360_JWT_JWKS_URL', 'set either C360_JWT_JWKS_URL or C360_JWT_JWKS_FILE, not both');
+  }
+  if (jwksUrl !== null && !/^https?:\/\//.test(jwksUrl)) {
+    throw new ConfigError('C360_JWT_JWKS_URL', `'${jwksUrl}' is not an http(s) URL`);
+  }
+  let jwks: JSONWebKeySet | null = null;
+  if (jwksFile !== null) {
+    try {
+      jwks = JSON.parse(readFileSync(jwksFile, 'utf8')) as JSONWebKeySet;
+    } catch (e) {
+      throw new ConfigError(
+        'C360_JWT_JWKS_FILE',
+        `cannot read a JSON key set from ${jwksFile}: ${(e as Error).message}`,
+      );
+    }
+    if (!Array.isArray(jwks?.keys)) throw new ConfigError('C360_JWT_JWKS_FILE', 'must be a JWKS: {"keys": [...]}');
+  }
+  const issuer = read('jwtIssuer');
+  const audience = read('jwtAudience');
+  if (issuer === null) throw new ConfigError('C360_JWT_ISSUER', 'is required when JWTs are accepted');
+  if (audience === null) throw new ConfigError('C360_JWT_AUDIENCE', 'is required when JWTs are accepted');
+  return {
+    jwksUrl,
+    jwks,
+    issuer,
+    audience,
+    algorithms: read('jwtAlgorithms'),
+    rolesClaim: read('jwtRolesClaim'),
+    clockToleranceSec: read('jwtClockToleranceSec'),
+  };
+}
+
+/**
+ * A process that serves the API refuses to start without credentials to check,
+ * except in demo mode (which runs open and says so).
+ */
+export function requireApiAuth(config: C360Config): void {
+  if (config.demo || config.apiKeys.length > 0 || config.jwt !== null) return;
+  throw new ConfigError(
+    'C360_API_KEYS',
+    'the API needs credentials: set C360_API_KEYS or C360_API_KEYS_FILE (API keys), or C360_JWT_JWKS_URL / C360_JWT_JWKS_FILE with C360_JWT_ISSUER and C360_JWT_AUDIENCE (JWTs) — or start with --demo to run open on your own machine',
+  );
+}
+
 /** What is safe to log: secrets replaced. */
 export function redactConfig(config: C360Config): Record<string, unknown> {
   return {
     ...config,
     graphPassword: config.graphPassword ? '***' : null,
     writeKeys: config.writeKeys.map(() => '***'),
+    apiKeys: config.apiKeys.map((k) => ({ name: k.name, roles: k.roles, expiresAt: k.expiresAt ?? null })),
+    jwt: config.jwt ? { ...config.jwt, jwks: config.jwt.jwks ? `${config.jwt.jwks.keys.length} keys` : null } : null,
   };
 }

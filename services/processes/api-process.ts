@@ -11,10 +11,11 @@
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { createHttpApp, startHttpServer } from '../../api';
+import type { AuthConfig } from '../../api/auth';
 import { ConfigError, type GraphStore } from '../../graph-schema';
 import type { IngestPipeline } from '../../ingest';
 import { createDecoders } from '../../ingest/decoders';
-import type { C360Config } from '../config';
+import { type C360Config, requireApiAuth } from '../config';
 import { createKafkaProducerPipeline } from '../kafka';
 import { openGraphStore } from './hub';
 import { connectKafka, type KafkaConnection, requireKafka } from './worker';
@@ -39,6 +40,20 @@ export function createCollectorPipeline(
   });
 }
 
+/** Who may call the API and how much, from the config (both processes that serve the API use it). */
+export function apiSecurity(config: C360Config): {
+  auth: AuthConfig;
+  limits: C360Config['apiLimits'];
+  playground: boolean;
+} {
+  requireApiAuth(config);
+  return {
+    auth: { demo: config.demo, apiKeys: config.apiKeys, jwt: config.jwt },
+    limits: config.apiLimits,
+    playground: config.playground,
+  };
+}
+
 export type ApiPhase = 'starting' | 'ready' | 'draining' | 'stopped';
 
 export interface ApiProcess {
@@ -61,6 +76,7 @@ export async function startApi(config: C360Config, deps: { readonly logger: Logg
   if (config.writeKeys.length === 0) {
     throw new ConfigError('C360_WRITE_KEYS', 'set at least one collector write key');
   }
+  const security = apiSecurity(config);
   let phase: ApiPhase = 'starting';
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'c360_' });
@@ -76,8 +92,10 @@ export async function startApi(config: C360Config, deps: { readonly logger: Logg
       writeKeys: config.writeKeys,
       maxEventBytes: config.maxEventBytes,
       maxBatchBytes: config.maxBatchBytes,
-      playground: true,
+      playground: security.playground,
       graphqlPath: '/graphql',
+      auth: security.auth,
+      limits: security.limits,
     },
     readiness: () =>
       phase === 'ready' ? { ready: true, reasons: [] } : { ready: false, reasons: [`api is ${phase}`] },

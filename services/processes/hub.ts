@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { createHttpApp, type GraphQLModule, startHttpServer } from '../../api';
+import { createFileSecurityAuditLog } from '../../api/auth';
 import { createAnalyticsModule } from '../../api/graphql/analytics';
 import {
   type ChangeFeed,
@@ -45,7 +46,7 @@ import { createEmbeddedStore, createGremlinStore } from '../graph';
 import { createProactiveCare } from '../health';
 import { createCustomerForgetter, createFileAuditLog, createIdentityResolver, createIdentityRules } from '../identity';
 import { createSegmentService } from '../segments';
-import { createCollectorPipeline } from './api-process';
+import { apiSecurity, createCollectorPipeline } from './api-process';
 import { combineReadiness, connectKafka, createIngestWorker } from './worker';
 
 export type HubPhase = 'starting' | 'seeding' | 'ready' | 'draining' | 'stopped';
@@ -224,6 +225,8 @@ async function seedDemo(config: C360Config, pipeline: IngestPipeline, logger: Lo
 
 export async function startHub(config: C360Config, deps: HubDeps): Promise<Hub> {
   const { logger } = deps;
+  // Before anything opens: a hub that would serve the API without credentials does not start.
+  const security = apiSecurity(config);
   let phase: HubPhase = 'starting';
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'c360_' });
@@ -262,17 +265,21 @@ export async function startHub(config: C360Config, deps: HubDeps): Promise<Hub> 
     );
   }
 
+  const auditLog = createFileSecurityAuditLog(join(config.dataDir, 'audit', 'security.ndjson'));
   const app = createHttpApp({
     store,
     pipeline: collector,
+    auditLog,
     registry,
     logger: logger.child({ component: 'http' }),
     config: {
       writeKeys,
       maxEventBytes: config.maxEventBytes,
       maxBatchBytes: config.maxBatchBytes,
-      playground: true,
+      playground: security.playground,
       graphqlPath: '/graphql',
+      auth: security.auth,
+      limits: security.limits,
     },
     modules: features.flatMap((f) => (f.module ? [f.module] : [])),
     readiness: combineReadiness(
@@ -318,6 +325,7 @@ export async function startHub(config: C360Config, deps: HubDeps): Promise<Hub> 
         phase = 'draining';
         logger.info('draining: no new requests, flushing in-flight batches');
         await http.close();
+        await auditLog.close();
         if (collector !== ingest.pipeline) await collector.close();
         await worker?.stop();
         await ingest.close();
