@@ -25,7 +25,7 @@ import { edgeLabelText, edgeVisibleText, keys, liveText, schemaPropertyText, ver
 import type { CypherStatement } from './cypher-writes';
 import { Neo4jStoreError } from './neo4j-store-error';
 import { toIdKey } from './sort-key';
-import { SEARCH_PREFIX } from './stored-element';
+import { exactJson, SEARCH_PREFIX } from './stored-element';
 
 function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
@@ -228,7 +228,7 @@ export function lookupStatement(label: VertexLabel, property: string, value: Jso
       `RETURN n.${keys.id} AS id`,
       'ORDER BY id',
     ].join('\n'),
-    params: { value: structured ? JSON.stringify(value) : value },
+    params: { value: structured ? exactJson(value) : value },
   };
 }
 

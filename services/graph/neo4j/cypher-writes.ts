@@ -47,7 +47,7 @@ export interface EdgeRow extends StateRow {
 }
 
 /** Default rows per statement and per transaction; see docs/benchmarks.md "Neo4j writes". */
-export const DEFAULT_BATCH_SIZE = 1000;
+export const DEFAULT_BATCH_SIZE = 5000;
 
 /**
  * The merge of a row's state `r` into the stored element `x` — graph-schema `mergeStates`:

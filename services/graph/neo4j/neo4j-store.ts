@@ -56,7 +56,7 @@ export interface Neo4jStoreOptions {
   /** Always named: a session without one costs a round trip to resolve the home database. */
   readonly database: string;
   readonly logger?: Logger;
-  /** Rows per UNWIND statement and per write transaction (default 1000). */
+  /** Rows per UNWIND statement and per write transaction (default 5000, see docs/benchmarks.md). */
   readonly batchSize?: number;
   /** Seconds to wait at startup for the indexes to come online (default 300). */
   readonly indexTimeoutSeconds?: number;

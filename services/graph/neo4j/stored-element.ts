@@ -30,7 +30,8 @@ export const SEARCH_PREFIX = 'c360s:';
 /**
  * `c360p:<percent-encoded name>`: a user property whose own name could not be a Neo4j
  * property key as it is — empty, holding a NUL, or starting with `c360` (which would
- * collide with internal names).
+ * collide with internal names) — or that a JavaScript object cannot hold as a plain key
+ * (`__proto__`: the driver returns properties as plain objects).
  */
 export const ESCAPE_PREFIX = 'c360p:';
 
@@ -40,7 +41,7 @@ export const ESCAPE_PREFIX = 'c360p:';
  * as they are, so Cypher written by hand reads `n.email`.
  */
 export function encodeName(name: string): string {
-  return name === '' || name.startsWith(INTERNAL_PREFIX) || name.includes('\u0000')
+  return name === '' || name.startsWith(INTERNAL_PREFIX) || name.includes('\u0000') || name === '__proto__'
     ? ESCAPE_PREFIX + encodeURIComponent(name)
     : name;
 }
@@ -71,6 +72,21 @@ export interface StateRow {
   readonly props: readonly PropertyRow[];
 }
 
+/**
+ * JSON text of an object or array that parses back to exactly the same value: JSON.stringify
+ * writes -0 as `0`, which would lose the sign the embedded store keeps; `-0` is valid JSON.
+ */
+export function exactJson(value: JsonValue): string {
+  if (typeof value === 'number') return Object.is(value, -0) ? '-0' : JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map(exactJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    return `{${Object.keys(value)
+      .map((k) => `${JSON.stringify(k)}:${exactJson(value[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
 export function stateRow(state: ElementState, searchable: ReadonlySet<string>): StateRow {
   const props: PropertyRow[] = [];
   for (const name of Object.keys(state.props).sort()) {
@@ -82,7 +98,7 @@ export function stateRow(state: ElementState, searchable: ReadonlySet<string>): 
       v: toVersionKey(p.v),
       j: toVersionKey(JSON.stringify(value)),
       n: primitive ? (value as string | number | boolean | null) : null,
-      x: primitive ? null : JSON.stringify(value),
+      x: primitive ? null : exactJson(value),
       s: typeof value === 'string' && searchable.has(name) ? value.toLowerCase() : null,
     });
   }
@@ -136,18 +152,23 @@ export function toNumber(value: unknown): number {
   throw new TypeError(`expected a number, got ${typeof value}`);
 }
 
+function own(stored: Readonly<Record<string, unknown>>, key: string): unknown {
+  return Object.hasOwn(stored, key) ? stored[key] : null;
+}
+
 /** The element state that `properties(n)` (or of a relationship) holds. */
 export function decodeState(stored: Readonly<Record<string, unknown>>): ElementState {
   const props: Record<string, PropertyState> = Object.create(null);
   for (const key of Object.keys(stored)) {
     if (!key.startsWith(VERSION_PREFIX)) continue;
     const part = key.slice(VERSION_PREFIX.length);
-    const json = stored[JSON_PREFIX + part];
-    const value = typeof json === 'string' ? (JSON.parse(json) as JsonValue) : toJsonValue(stored[part] ?? null);
+    // Own properties only: a user property may be called `valueOf` or `constructor`.
+    const json = own(stored, JSON_PREFIX + part);
+    const value = typeof json === 'string' ? (JSON.parse(json) as JsonValue) : toJsonValue(own(stored, part));
     props[decodeName(part)] = { v: fromVersionKey(String(stored[key])), value };
   }
-  const live = stored[LIVE];
-  const tomb = stored[TOMB];
+  const live = own(stored, LIVE);
+  const tomb = own(stored, TOMB);
   return {
     live: typeof live === 'string' ? fromVersionKey(live) : null,
     tomb: typeof tomb === 'string' ? fromVersionKey(tomb) : null,

@@ -314,7 +314,10 @@ function storedFresh(row: StateRow): Record<string, unknown> {
 
 describe('stored layout', () => {
   const jsonValue: fc.Arbitrary<JsonValue> = fc.jsonValue() as fc.Arbitrary<JsonValue>;
-  const name = fc.oneof(fc.string({ unit: 'grapheme' }), fc.constantFrom(...HOSTILE, 'email', 'c360id', 'c360p:x'));
+  const name = fc.oneof(
+    fc.string({ unit: 'grapheme' }),
+    fc.constantFrom(...HOSTILE, 'email', 'c360id', 'c360p:x', 'valueOf', 'constructor', '__proto__'),
+  );
   const version = fc
     .tuple(fc.integer({ min: 0, max: 1e12 }), fc.string({ unit: 'grapheme' }))
     .map(([t, tie]) => ver(t, tie));
@@ -335,6 +338,11 @@ describe('stored layout', () => {
         expect(decodeState(stored)).toEqual({ ...state, props: { ...state.props } });
       }),
     );
+  });
+
+  test('a property named like an Object.prototype member decodes as what was stored (null stays null)', () => {
+    const state: ElementState = { live: ver(1), tomb: null, props: { valueOf: { v: ver(1), value: null } } };
+    expect(decodeState(storedFresh(stateRow(state, searchableSet('Customer'))))).toEqual(state);
   });
 
   test('searchable string properties get a lowercased shadow; nothing else does', () => {
