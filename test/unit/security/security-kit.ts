@@ -35,6 +35,17 @@ import { API_KEYS, type As, type GqlError, TEST_API_KEYS } from '../api/api-harn
 
 export { API_KEYS, type As, type GqlError };
 
+/** The per-role test keys plus one admin key that expired in 2020. */
+export const TEST_KEYS_WITH_EXPIRED = [
+  ...TEST_API_KEYS,
+  {
+    name: 'expired-admin',
+    roles: ['admin' as const],
+    key: 'c360-expired-admin-key-0123456789abcdef',
+    expiresAt: '2020-01-01T00:00:00.000Z',
+  },
+];
+
 export const JWT_ISSUER = 'https://idp.test.c360';
 export const JWT_AUDIENCE = 'c360-api';
 
