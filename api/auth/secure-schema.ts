@@ -9,8 +9,8 @@
  * - audited fields append an entry (including refused attempts);
  * - for principals without a PII role, ID, String and JSON values are masked
  *   (see pii-mask.ts; modules may override per field);
- * - resolvers stop once the operation's deadline has passed, and root fields
- *   answer TIMEOUT when it passes while they wait.
+ * - resolvers do not start once the operation's deadline has passed, and
+ *   those still waiting then answer TIMEOUT.
  */
 import { MapperKind, mapSchema } from '@graphql-tools/utils';
 import {
@@ -186,9 +186,7 @@ export function secureSchema(schema: GraphQLSchema, options: SecureSchemaOptions
           if (auditSpec) void audit(auditSpec, coordinate, principal, args, undefined, e);
           throw e;
         }
-        if (rootKind !== undefined && rootKind !== 'subscription' && deadline !== undefined && isPromise(result)) {
-          result = raceDeadline(result, deadline);
-        }
+        if (deadline !== undefined && ownResolver && isPromise(result)) result = raceDeadline(ctx, result, deadline);
         if (auditSpec && rootKind !== 'subscription') {
           result = (isPromise(result) ? result : Promise.resolve(result)).then(
             async (value) => {
@@ -227,10 +225,21 @@ export function secureSchema(schema: GraphQLSchema, options: SecureSchemaOptions
   });
 }
 
-function raceDeadline(result: Promise<unknown>, deadlineMs: number): Promise<unknown> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(timeoutError()), Math.max(0, deadlineMs - Date.now()));
-  });
-  return Promise.race([result, timeout]).finally(() => clearTimeout(timer));
+/**
+ * One timer per operation, shared by all its resolvers: the first async
+ * resolver arms it, every async resolver races it. Unref'd, so a finished
+ * operation's timer keeps nothing alive; it fires at most once.
+ */
+const deadlines = new WeakMap<object, Promise<never>>();
+
+function raceDeadline(ctx: SecurityContext, result: Promise<unknown>, deadlineMs: number): Promise<unknown> {
+  let expired = deadlines.get(ctx);
+  if (!expired) {
+    expired = new Promise<never>((_, reject) => {
+      setTimeout(() => reject(timeoutError()), Math.max(0, deadlineMs - Date.now())).unref();
+    });
+    expired.catch(() => undefined);
+    deadlines.set(ctx, expired);
+  }
+  return Promise.race([result, expired]);
 }

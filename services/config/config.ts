@@ -444,6 +444,8 @@ function apiKeysFromFile(path: string | null): ApiKeyConfig[] {
 }
 
 function jwtSettings(read: Reader): JwtSettings | null {
+  // Validated even when JWTs are off: a bad value is an error, not silently unused.
+  const algorithms = read('jwtAlgorithms');
   const jwksUrl = read('jwtJwksUrl');
   const jwksFile = read('jwtJwksFile');
   if (jwksUrl === null && jwksFile === null) return null;
@@ -474,7 +476,7 @@ function jwtSettings(read: Reader): JwtSettings | null {
     jwks,
     issuer,
     audience,
-    algorithms: read('jwtAlgorithms'),
+    algorithms,
     rolesClaim: read('jwtRolesClaim'),
     clockToleranceSec: read('jwtClockToleranceSec'),
   };
