@@ -95,6 +95,9 @@ export async function cdcFreshnessScenario(options: CdcFreshnessOptions): Promis
     password: config.postgres.password,
   });
   await pg.connect();
+  // The local cluster runs synchronous_commit=off; production databases commit synchronously, and
+  // an asynchronously committed change reaches logical decoding only once the WAL writer flushed it.
+  await pg.query('SET synchronous_commit = on');
   const ddl = readFileSync(join(__dirname, '..', 'infra', 'postgres', 'crm-schema.sql'), 'utf8')
     .replace(/\bcrm\./g, `${schema}.`)
     .replace(/CREATE SCHEMA IF NOT EXISTS crm;/, `CREATE SCHEMA ${schema};`);

@@ -30,6 +30,8 @@ export function crmSchemaDdl(schema: string): string {
 export async function connectPostgres(): Promise<Client> {
   const client = new Client({ connectionString: testEndpoints().postgres.connectionString });
   await client.connect();
+  // The local cluster commits asynchronously; logical decoding then sees a commit only after the WAL writer's flush.
+  await client.query('SET synchronous_commit = on');
   return client;
 }
 
