@@ -8,9 +8,12 @@ import { join, resolve } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { DEMO_FILES, writeDemoFiles } from '../demo';
+import { analyticsBenchScenario } from './analytics-bench';
 import { type BenchResult, benchResultSchema, type ScenarioResult } from './bench-result';
 import { ingestScenario } from './ingest-scenario';
 import { describeMachine, describeVersions } from './machine';
+import { segmentPreviewScenario } from './segment-bench';
+import { subscriptionLatencyScenario } from './subscription-bench';
 import { viewScenarios } from './view-scenario';
 
 export { type BenchResult, benchResultSchema, type ScenarioResult } from './bench-result';
@@ -65,6 +68,19 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   } finally {
     ingest.cleanup();
   }
+
+  // In-process scenarios over generated graphs (they do not need the demo data).
+  scenarios.push(
+    await segmentPreviewScenario(options.quick ? { customers: 2_000, runs: 1 } : { customers: 100_000, runs: 3 }),
+  );
+  scenarios.push(await subscriptionLatencyScenario({ samples: options.quick ? 20 : 500 }));
+  scenarios.push(
+    ...analyticsBenchScenario(
+      options.quick
+        ? { sizes: [10_000], similarityQueries: 20, betweennessNodes: 0 }
+        : { sizes: [100_000, 1_000_000], similarityQueries: 50 },
+    ),
+  );
 
   const result: BenchResult = {
     schemaVersion: 1,

@@ -4,6 +4,7 @@
  * event loop), over the graph the ingest scenario built.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { ScenarioResult } from './bench-result';
@@ -67,6 +68,7 @@ export async function viewScenarios(
 ): Promise<ScenarioResult[]> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
+  const apiKey = `bench-${randomBytes(24).toString('hex')}`;
   const child = spawn(
     process.execPath,
     [
@@ -83,8 +85,19 @@ export async function viewScenarios(
       '--log-level',
       'warn',
     ],
-    { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] },
+    {
+      cwd: root,
+      stdio: ['ignore', 'ignore', 'inherit'],
+      // A real, authenticated hub (not demo mode): an agent key, no rate limit so the load is not throttled.
+      env: {
+        ...process.env,
+        C360_API_KEYS: JSON.stringify([{ name: 'bench', roles: ['agent'], key: apiKey }]),
+        C360_GRAPHQL_RATE_LIMIT_PER_MINUTE: '0',
+        C360_COLLECTOR_RATE_LIMIT_PER_MINUTE: '0',
+      },
+    },
   );
+  const graphqlHeaders = { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` };
   try {
     await waitReady(url, child, 60_000);
     const { default: autocannon } = await import('autocannon');
@@ -96,7 +109,7 @@ export async function viewScenarios(
       requests: [
         {
           method: 'POST',
-          headers: { 'content-type': 'application/json' },
+          headers: graphqlHeaders,
           setupRequest: (req) => {
             // Deterministic spread over all customers, so caches do not flatter the numbers.
             const id = customerIdOf((n++ * 7919) % params.customers);
@@ -148,7 +161,7 @@ export async function viewScenarios(
       for (;;) {
         const r = await fetch(`${url}/graphql`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json' },
+          headers: graphqlHeaders,
           body: JSON.stringify({
             query:
               'query($id: ID!){ customer(id: $id) { timeline(first: 1) { edges { node { ... on Event { id } } } } } }',

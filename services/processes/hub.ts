@@ -28,10 +28,8 @@ import { createSegmentsModule } from '../../api/graphql/segments';
 import { ConfigError, defaultMappings, type GraphStore } from '../../graph-schema';
 import {
   type AppliedEvents,
-  createEventMapper,
   createFileDeadLetterSink,
   createLmdbDedupe,
-  createPipeline,
   createPipelineMetrics,
   type DeadLetterSink,
   type IngestPipeline,
@@ -42,6 +40,7 @@ import { runDemo } from '../../scripts/demo';
 import { type ActionBus, createActionBus, createFileActionSink } from '../actions';
 import { createAnalyticsService } from '../analytics';
 import type { C360Config } from '../config';
+import { createCdcPipeline } from '../connect';
 import { createEmbeddedStore, createGremlinStore } from '../graph';
 import { createProactiveCare } from '../health';
 import { createCustomerForgetter, createFileAuditLog, createIdentityResolver, createIdentityRules } from '../identity';
@@ -103,10 +102,11 @@ export function createIngest(
   mkdirSync(config.dataDir, { recursive: true });
   const dedupe = createLmdbDedupe({ path: join(config.dataDir, 'dedupe'), maxEntries: config.dedupeMaxEntries });
   const deadLetters = deadLetterSink ?? createFileDeadLetterSink(join(config.dataDir, 'dead-letters.ndjson'));
-  const pipeline = createPipeline({
+  // The CDC-aware pipeline: truncates become versioned tombstones of what the table wrote.
+  const pipeline = createCdcPipeline({
     store,
     decoders: createDecoders({ maxEventBytes: config.maxEventBytes }),
-    mapper: createEventMapper(defaultMappings),
+    mappings: defaultMappings,
     dedupe,
     deadLetters,
     logger: logger.child({ component: 'pipeline' }),

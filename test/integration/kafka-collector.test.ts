@@ -51,6 +51,8 @@ test('POST /v1/batch → 200 after the broker acknowledged → the worker applie
     dataDir: dir.path,
     port: 0,
     writeKeys: ['wk-test'],
+    // Outside demo mode the hub refuses to start without API credentials.
+    apiKeys: [{ name: 'kafka-collector-test', roles: ['admin'], key: 'kafka-collector-test-admin-key-0001' }],
     logLevel: 'silent',
     topicClickstream: topics.clickstream,
     topicTelemetry: topics.telemetry,

@@ -8,6 +8,8 @@ describe('GraphQL feature modules', () => {
       modules: [
         {
           name: 'probe',
+          // Root fields without a policy are denied to everyone; a module declares its own.
+          policy: { roles: { 'Query.probe': ['admin'] } },
           typeDefs: /* GraphQL */ `
             extend type Query {
               "A field only this module serves."

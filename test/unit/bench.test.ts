@@ -1,0 +1,41 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { benchResultSchema } from '../../scripts/bench';
+
+const run = promisify(execFile);
+const root = resolve(__dirname, '../..');
+
+describe('c360 bench --quick', () => {
+  it('runs every scenario and writes a well-formed result file and markdown table', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'c360-bench-'));
+    try {
+      await run(process.execPath, ['-r', 'tsx/cjs', join(root, 'scripts/cli.ts'), 'bench', '--quick', '--out', out], {
+        cwd: root,
+        maxBuffer: 16 * 1024 * 1024,
+      });
+      const result = benchResultSchema.parse(JSON.parse(readFileSync(join(out, 'latest.json'), 'utf8')));
+      expect(result.quick).toBe(true);
+      expect(result.command).toBe('c360 bench --quick');
+      expect(result.scenarios.map((s) => s.name).sort()).toEqual(
+        ['analytics', 'freshness', 'ingest', 'segment-preview', 'subscription-latency', 'view-360'].sort(),
+      );
+      const ingest = result.scenarios.find((s) => s.name === 'ingest');
+      // Shape and sanity, not speed: everything generated was applied and nothing dead-lettered.
+      expect(ingest?.metrics.deadLettered).toBe(0);
+      expect(ingest?.metrics.applied).toBeGreaterThan(1000);
+      const view = result.scenarios.find((s) => s.name === 'view-360');
+      expect(view?.metrics.non2xx).toBe(0);
+      expect(view?.metrics.errors).toBe(0);
+      for (const s of result.scenarios) {
+        for (const key of Object.keys(s.metrics)) expect(s.units[key]).toEqual(expect.any(String));
+      }
+      const md = readFileSync(join(out, 'latest.md'), 'utf8');
+      expect(md).toContain('| ingest | embedded |');
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  }, 600_000);
+});
