@@ -3,7 +3,8 @@
  * label / edge shape, transactions of `batchSize` rows) at a few batch sizes, against one
  * write transaction per mutation running the same merge Cypher for a single row — in one run,
  * on the same server and the same synthetic clickstream. Prints events/s and elements/s of
- * each and the ratio; the graph written is left on the server under a unique key prefix.
+ * each and the ratio. The graph written is deleted at the end (unless --keep): the integration
+ * tests share this server, and `stats()` scans the whole graph.
  *
  * Usage: npx tsx scripts/bench/neo4j-write.ts [--events 20000] [--naive-events 1000] [--batch 500] [--batch-sizes 250,1000,4000]
  * The server is the one `c360 infra up neo4j` starts, or C360_INFRA=external with C360_NEO4J_URL.
@@ -83,8 +84,9 @@ async function main(): Promise<void> {
       'store batchSize values to compare (rows per statement and transaction)',
       '250,1000,4000',
     )
+    .option('--keep', 'leave the written graph on the server')
     .parse()
-    .opts<{ events: string; naiveEvents: string; batch: string; batchSizes: string }>();
+    .opts<{ events: string; naiveEvents: string; batch: string; batchSizes: string; keep?: boolean }>();
   const events = Number(options.events);
   const naiveEvents = Number(options.naiveEvents);
   const batchEvents = Number(options.batch);
@@ -147,6 +149,13 @@ async function main(): Promise<void> {
     };
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   } finally {
+    if (!options.keep) {
+      // Every key this run wrote starts with its prefix; CALL … IN TRANSACTIONS needs an auto-commit query.
+      await session.run(
+        'MATCH (n) WHERE n.c360key STARTS WITH $prefix CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 5000 ROWS',
+        { prefix: `${run}-` },
+      );
+    }
     await session.close();
     await driver.close();
     await Promise.all(stores.map((s) => s.close()));
