@@ -41,7 +41,7 @@ import { type ActionBus, createActionBus, createFileActionSink } from '../action
 import { createAnalyticsService } from '../analytics';
 import type { C360Config } from '../config';
 import { createCdcPipeline } from '../connect';
-import { createEmbeddedStore, createGremlinStore } from '../graph';
+import { createEmbeddedStore, createGremlinStore, createNeo4jStore } from '../graph';
 import { createProactiveCare } from '../health';
 import { createCustomerForgetter, createFileAuditLog, createIdentityResolver, createIdentityRules } from '../identity';
 import { createSegmentService } from '../segments';
@@ -76,7 +76,13 @@ export async function openGraphStore(config: C360Config, logger: Logger): Promis
     case 'gremlin':
       return createGremlinStore({ url: config.graphUrl as string, traversalSource: 'g', logger });
     case 'neo4j':
-      throw new ConfigError('C360_GRAPH', `'${config.graph}' is not available in this build yet; use 'embedded'`);
+      return createNeo4jStore({
+        url: config.graphUrl as string,
+        user: config.graphUser ?? 'neo4j',
+        password: config.graphPassword ?? '',
+        database: 'neo4j',
+        logger,
+      });
     default: {
       const never: never = config.graph;
       throw new ConfigError('C360_GRAPH', `unknown store ${String(never)}`);
