@@ -1,3 +1,3 @@
-export * from './hub';
 export * from './api-process';
+export * from './hub';
 export * from './worker';
