@@ -335,7 +335,9 @@ export function defineIdentitySuite(
 
     test('forget erases the profile everywhere and replays — even with later times — do not bring it back', async () => {
       const email = `zed.${p}@example.com`;
-      const row = crmRow('f1', email, '+44 20 7946 1234');
+      // Unique per run: forget retires identifiers for good, and a shared server keeps earlier runs' data.
+      const digits = String([...p].reduce((h, ch) => (h * 31 + ch.charCodeAt(0)) % 10_000_000, 7)).padStart(7, '0');
+      const row = crmRow('f1', email, `+44 20 ${digits}`);
       const story = [
         cdcMessage('customers', 'c', null, row, 4000, T0),
         page('fa', T0 + MIN),
