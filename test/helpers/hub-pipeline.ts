@@ -20,6 +20,7 @@ import {
   type SourceKind,
 } from '../../ingest';
 import { createDecoders } from '../../ingest/decoders';
+import { createCdcPipeline } from '../../services/connect';
 import { createEmbeddedStore } from '../../services/graph';
 
 export interface TestPipeline {
@@ -37,6 +38,8 @@ export async function createTestPipeline(
     overrides?: Partial<PipelineOptions>;
     /** Wrap the real store (e.g. to inject failures) — the pipeline sees the wrapper. */
     wrapStore?: (store: GraphStore) => GraphStore;
+    /** Build the CDC-aware pipeline the processes run (truncates, `_source` markers, kept columns). */
+    cdc?: boolean;
   } = {},
 ): Promise<TestPipeline> {
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'c360-pipeline-'));
@@ -45,17 +48,18 @@ export async function createTestPipeline(
   const deadLetterPath = join(dir, 'dead-letters.ndjson');
   const deadLetters = createFileDeadLetterSink(deadLetterPath);
   const registry = new Registry();
-  const pipeline = createPipeline({
+  const common = {
     store: options.wrapStore ? options.wrapStore(store) : store,
     decoders: createDecoders({}),
-    mapper: createEventMapper(defaultMappings),
     dedupe,
     deadLetters,
     logger: pino({ level: 'silent' }),
     metrics: createPipelineMetrics(registry),
     batchMaxWaitMs: 1,
-    ...options.overrides,
-  });
+  };
+  const pipeline = options.cdc
+    ? createCdcPipeline({ ...common, mappings: defaultMappings, ...options.overrides })
+    : createPipeline({ ...common, mapper: createEventMapper(defaultMappings), ...options.overrides });
   return {
     dir,
     store,

@@ -212,8 +212,11 @@ export function spawnWorker(env: Readonly<Record<string, string>>): WorkerChild 
 }
 
 /** Applies `messages` once, directly through a pipeline over a fresh embedded store: the expected graph. */
-export async function baselineDump(messages: readonly RawMessage[]): Promise<GraphDump> {
-  const base = await createTestPipeline();
+export async function baselineDump(
+  messages: readonly RawMessage[],
+  options: { cdc?: boolean } = {},
+): Promise<GraphDump> {
+  const base = await createTestPipeline({ cdc: options.cdc === true });
   try {
     for (let i = 0; i < messages.length; i += 500) await base.pipeline.submit(messages.slice(i, i + 500));
     return await dumpWholeGraph(base.store);
