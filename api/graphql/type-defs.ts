@@ -103,9 +103,9 @@ export const typeDefs = /* GraphQL */ `
     ): TimelineConnection
     "Overall health derived from the customer's devices (their latest telemetry health indicator)."
     health: Health
-    "Saved segments the customer is a member of. Always empty until segments are served (a later release)."
+    "Saved segments the customer is a member of (kept live as events arrive; served by the segments module)."
     segments: [Segment!]!
-    "Customers most similar to this one. Always empty until graph analytics are served (a later release)."
+    "Customers most similar to this one by shared products, devices, addresses and accounts (served by the analytics module)."
     similar(
       "How many similar customers, 1..100 (default 10)."
       first: Int
