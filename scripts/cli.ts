@@ -41,6 +41,16 @@ function storeOptions(cmd: Command): Command {
     .option('--log-level <level>', 'log level (env C360_LOG_LEVEL)');
 }
 
+/** What a process that serves HTTP (`start`, `api`) accepts beyond the store options. */
+function httpOptions(cmd: Command): Command {
+  return cmd
+    .option('--host <host>', 'listen address (env C360_HOST)')
+    .option('--port <port>', 'HTTP port (env C360_PORT, default 4000)')
+    .option('--write-keys <keys>', 'comma-separated collector write keys (env C360_WRITE_KEYS)')
+    .option('--api-keys-file <path>', 'JSON file of GraphQL API keys (env C360_API_KEYS_FILE)')
+    .option('--kafka-brokers <list>', 'Kafka brokers host:port,… (env C360_KAFKA_BROKERS)');
+}
+
 async function runUntilSignal(close: () => Promise<void>, logger: Logger, timeoutMs: number): Promise<void> {
   await new Promise<void>((resolve) => {
     let stopping = false;
@@ -68,15 +78,10 @@ export function buildProgram(): Command {
     .description('Customer 360° graph event hub: CDC, clickstream and telemetry in, one live customer graph out.')
     .showHelpAfterError();
 
-  storeOptions(program.command('start'))
+  httpOptions(storeOptions(program.command('start')))
     .description('run the hub: Segment-compatible collector, ingest pipeline and GraphQL API with the playground')
     .option('--demo', 'load realistic demo data on first start (env C360_DEMO)')
     .option('--demo-customers <n>', 'how many demo customers (env C360_DEMO_CUSTOMERS)')
-    .option('--host <host>', 'listen address (env C360_HOST)')
-    .option('--port <port>', 'HTTP port (env C360_PORT, default 4000)')
-    .option('--write-keys <keys>', 'comma-separated collector write keys (env C360_WRITE_KEYS)')
-    .option('--api-keys-file <path>', 'JSON file of GraphQL API keys (env C360_API_KEYS_FILE)')
-    .option('--kafka-brokers <list>', 'Kafka brokers host:port,… (env C360_KAFKA_BROKERS)')
     .action(async (flags) => {
       const config = configFrom(flags);
       const logger = makeLogger(config);
@@ -104,13 +109,8 @@ export function buildProgram(): Command {
       await runUntilSignal(() => worker.close(), logger, config.shutdownTimeoutMs);
     });
 
-  storeOptions(program.command('api'))
+  httpOptions(storeOptions(program.command('api')))
     .description('serve GraphQL and the collector; the collector appends to Kafka for the workers (needs Kafka)')
-    .option('--host <host>', 'listen address (env C360_HOST)')
-    .option('--port <port>', 'HTTP port (env C360_PORT, default 4000)')
-    .option('--write-keys <keys>', 'comma-separated collector write keys (env C360_WRITE_KEYS)')
-    .option('--api-keys-file <path>', 'JSON file of GraphQL API keys (env C360_API_KEYS_FILE)')
-    .option('--kafka-brokers <list>', 'Kafka brokers host:port,… (env C360_KAFKA_BROKERS)')
     .action(async (flags) => {
       const config = configFrom(flags);
       const logger = makeLogger(config);
