@@ -7,3 +7,4 @@ export * from './mappings';
 export * from './model';
 export * from './mutations';
 export * from './normalize';
+export * from './page-cursor';

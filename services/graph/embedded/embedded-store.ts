@@ -7,11 +7,13 @@ import { open, type RootDatabase } from 'lmdb';
 import type { Logger } from 'pino';
 import {
   type ApplyResult,
+  decodePageCursor,
   type Edge,
   type EdgeLabel,
   type ElementState,
   EMPTY_STATE,
   edgeId,
+  encodePageCursor,
   type GraphBatch,
   type GraphStore,
   indexedProperties,
@@ -509,22 +511,20 @@ function checkPage(operation: string, page: PageRequest): void {
 }
 
 function encodeCursor(parts: readonly (string | number)[]): string {
-  return Buffer.from(JSON.stringify(parts), 'utf8').toString('base64url');
+  return encodePageCursor(parts);
 }
 
 function decodeCursor(cursor: string, shape: readonly ('string' | 'number')[]): unknown[] {
-  let parts: unknown;
-  try {
-    parts = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch (error) {
-    throw new EmbeddedStoreError('BAD_CURSOR', 'EmbeddedStore: the cursor is not one this store handed out', {
-      cause: error,
-    });
-  }
-  if (!Array.isArray(parts) || parts.length !== shape.length || parts.some((p, i) => typeof p !== shape[i])) {
-    throw new EmbeddedStoreError('BAD_CURSOR', 'EmbeddedStore: the cursor is not one this store handed out');
-  }
-  return parts;
+  return decodePageCursor(
+    cursor,
+    shape,
+    (cause) =>
+      new EmbeddedStoreError(
+        'BAD_CURSOR',
+        'EmbeddedStore: the cursor is not one this store handed out',
+        cause === undefined ? undefined : { cause },
+      ),
+  );
 }
 
 function decodeNeighborCursor(cursor: string): Position {
