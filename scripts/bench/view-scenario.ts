@@ -1,13 +1,16 @@
 /**
  * The agent's 360° view and freshness, measured against the real HTTP server
  * running in its own process (so load generator and server do not share an
- * event loop), over the graph the ingest scenario built.
+ * event loop), over the graph the ingest scenario built. `withHub` starts that
+ * process once; `view360Scenario` and `freshnessScenario` each measure on it.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import type { ScenarioResult } from './bench-result';
+import { type LoadReport, segmentBatchSender, startPacedLoad } from './load-generator';
 import { peakRssMiB } from './machine';
 
 export const AGENT_QUERY = /* GraphQL */ `
@@ -58,17 +61,80 @@ function customerIdOf(index: number): string {
 
 function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
 }
 
-export async function viewScenarios(
+const round = (ms: number) => Math.round(ms * 10) / 10;
+
+/** A graph server the hub uses instead of its embedded store (C360_GRAPH / C360_GRAPH_URL). */
+export interface GraphTarget {
+  readonly kind: 'gremlin' | 'neo4j';
+  readonly url: string;
+  readonly user?: string;
+  readonly password?: string;
+}
+
+export interface HubOptions {
+  /** Default: the embedded store in `dataDir`. */
+  readonly graph?: GraphTarget;
+  /** More environment for the hub process (wins over the bench's own). */
+  readonly env?: Readonly<Record<string, string>>;
+  readonly readyTimeoutMs?: number;
+}
+
+export interface RunningHub {
+  readonly url: string;
+  readonly store: ScenarioResult['store'];
+  /** JSON content type and the agent API key's bearer token. */
+  readonly graphqlHeaders: Readonly<Record<string, string>>;
+  /** Collector write key (the Basic auth username). */
+  readonly writeKey: string;
+  readonly pid: number;
+}
+
+const WRITE_KEY = 'bench';
+
+/** Graph settings of the child: explicit, so a C360_GRAPH* in the bench's own environment cannot leak in. */
+function graphEnv(graph: GraphTarget | undefined): Record<string, string | undefined> {
+  if (!graph) {
+    return {
+      C360_GRAPH: 'embedded',
+      C360_GRAPH_URL: undefined,
+      C360_GRAPH_USER: undefined,
+      C360_GRAPH_PASSWORD: undefined,
+    };
+  }
+  return {
+    C360_GRAPH: graph.kind,
+    C360_GRAPH_URL: graph.url,
+    C360_GRAPH_USER: graph.user,
+    C360_GRAPH_PASSWORD: graph.password,
+  };
+}
+
+/**
+ * Starts `c360 start` on a free port over `dataDir` (and the graph server, if
+ * given), runs `fn` against it, and stops it whatever `fn` did.
+ */
+export async function withHub<T>(
   root: string,
   dataDir: string,
-  params: { customers: number; durationSeconds: number; connections: number; freshnessSamples: number },
-): Promise<ScenarioResult[]> {
+  options: HubOptions,
+  fn: (hub: RunningHub) => Promise<T>,
+): Promise<T> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const apiKey = `bench-${randomBytes(24).toString('hex')}`;
+  const env: Record<string, string | undefined> = {
+    ...process.env,
+    // A real, authenticated hub (not demo mode): an agent key, no rate limit so the load is not throttled.
+    C360_API_KEYS: JSON.stringify([{ name: 'bench', roles: ['agent'], key: apiKey }]),
+    C360_GRAPHQL_RATE_LIMIT_PER_MINUTE: '0',
+    C360_COLLECTOR_RATE_LIMIT_PER_MINUTE: '0',
+    ...graphEnv(options.graph),
+    ...options.env,
+  };
+  for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
   const child = spawn(
     process.execPath,
     [
@@ -81,74 +147,136 @@ export async function viewScenarios(
       '--port',
       String(port),
       '--write-keys',
-      'bench',
+      WRITE_KEY,
       '--log-level',
       'warn',
     ],
-    {
-      cwd: root,
-      stdio: ['ignore', 'ignore', 'inherit'],
-      // A real, authenticated hub (not demo mode): an agent key, no rate limit so the load is not throttled.
-      env: {
-        ...process.env,
-        C360_API_KEYS: JSON.stringify([{ name: 'bench', roles: ['agent'], key: apiKey }]),
-        C360_GRAPHQL_RATE_LIMIT_PER_MINUTE: '0',
-        C360_COLLECTOR_RATE_LIMIT_PER_MINUTE: '0',
-      },
-    },
+    { cwd: root, stdio: ['ignore', 'ignore', 'inherit'], env },
   );
-  const graphqlHeaders = { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` };
+  const exited = new Promise((r) => child.once('exit', r));
   try {
-    await waitReady(url, child, 60_000);
-    const { default: autocannon } = await import('autocannon');
-    let n = 0;
-    const result = await autocannon({
-      url: `${url}/graphql`,
-      connections: params.connections,
-      duration: params.durationSeconds,
-      requests: [
-        {
-          method: 'POST',
-          headers: graphqlHeaders,
-          setupRequest: (req) => {
-            // Deterministic spread over all customers, so caches do not flatter the numbers.
-            const id = customerIdOf((n++ * 7919) % params.customers);
-            return { ...req, body: JSON.stringify({ query: AGENT_QUERY, variables: { id } }) };
-          },
-        },
-      ],
+    await waitReady(url, child, options.readyTimeoutMs ?? 60_000);
+    return await fn({
+      url,
+      store: options.graph?.kind ?? 'embedded',
+      graphqlHeaders: { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` },
+      writeKey: WRITE_KEY,
+      pid: child.pid ?? -1,
     });
-    const view: ScenarioResult = {
-      name: 'view-360',
-      store: 'embedded',
-      params: { customers: params.customers, connections: params.connections, durationSeconds: params.durationSeconds },
-      metrics: {
-        requestsPerSecond: Math.round(result.requests.average),
-        latencyP50Ms: result.latency.p50,
-        latencyP99Ms: result.latency.p99,
-        non2xx: result.non2xx,
-        errors: result.errors,
-        serverPeakRssMiB: peakRssMiB(child.pid ?? -1) ?? 0,
-      },
-      units: {
-        requestsPerSecond: 'req/s',
-        latencyP50Ms: 'ms',
-        latencyP99Ms: 'ms',
-        non2xx: 'count',
-        errors: 'count',
-        serverPeakRssMiB: 'MiB',
-      },
-      notes: ['autocannon in the bench process against the hub in a child process; one GraphQL 360° query per request'],
-    };
+  } finally {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    await exited;
+  }
+}
 
-    // Freshness: an event sent to the collector → visible on the customer's timeline through GraphQL.
-    const auth = `Basic ${Buffer.from('bench:').toString('base64')}`;
-    const samples: number[] = [];
-    for (let i = 0; i < params.freshnessSamples; i++) {
-      const customer = customerIdOf((i * 104729) % params.customers);
-      const messageId = `bench-fresh-${Date.now()}-${i}`;
+export interface View360Params {
+  readonly customers: number;
+  readonly durationSeconds: number;
+  readonly connections: number;
+}
+
+/** autocannon in the bench process, one GraphQL 360° query per request, customers spread over the population. */
+export async function view360Scenario(hub: RunningHub, params: View360Params): Promise<ScenarioResult> {
+  const { default: autocannon } = await import('autocannon');
+  let n = 0;
+  const result = await autocannon({
+    url: `${hub.url}/graphql`,
+    connections: params.connections,
+    duration: params.durationSeconds,
+    requests: [
+      {
+        method: 'POST',
+        headers: { ...hub.graphqlHeaders },
+        setupRequest: (req) => {
+          // Deterministic spread over all customers, so caches do not flatter the numbers.
+          const id = customerIdOf((n++ * 7919) % params.customers);
+          return { ...req, body: JSON.stringify({ query: AGENT_QUERY, variables: { id } }) };
+        },
+      },
+    ],
+  });
+  return {
+    name: 'view-360',
+    store: hub.store,
+    params: { customers: params.customers, connections: params.connections, durationSeconds: params.durationSeconds },
+    metrics: {
+      requestsPerSecond: Math.round(result.requests.average),
+      latencyP50Ms: result.latency.p50,
+      latencyP99Ms: result.latency.p99,
+      non2xx: result.non2xx,
+      errors: result.errors,
+      serverPeakRssMiB: peakRssMiB(hub.pid) ?? 0,
+    },
+    units: {
+      requestsPerSecond: 'req/s',
+      latencyP50Ms: 'ms',
+      latencyP99Ms: 'ms',
+      non2xx: 'count',
+      errors: 'count',
+      serverPeakRssMiB: 'MiB',
+    },
+    notes: ['autocannon in the bench process against the hub in a child process; one GraphQL 360° query per request'],
+  };
+}
+
+export interface FreshnessParams {
+  readonly customers: number;
+  /** Probes, one after the other. */
+  readonly samples: number;
+  /**
+   * Background Segment events per second posted to `/v1/batch` while the probes
+   * run (the bench passes half the ingest scenario's events/s); absent or 0: idle hub.
+   */
+  readonly loadEventsPerSecond?: number;
+  /** Load before the first probe, so probes meet a steady rate (default 1000 ms). */
+  readonly loadSettleMs?: number;
+  /** A probe not visible after this fails the scenario (default 120 s). */
+  readonly sampleTimeoutMs?: number;
+}
+
+/** Below this share of the target rate the note says the hub did not keep up. */
+const KEEP_UP_SHARE = 0.9;
+/** The probe looks for its event among the newest few, so a concurrent event cannot hide it. */
+const PROBE_QUERY =
+  'query($id: ID!){ customer(id: $id) { timeline(first: 5) { edges { node { ... on Event { id } } } } } }';
+
+/**
+ * Freshness: `POST /v1/track` → the event visible on the customer's timeline
+ * through GraphQL (polled back to back), one probe after the other; with
+ * `loadEventsPerSecond`, under a paced background load of `/v1/batch` events
+ * to the customers the probes do not use.
+ */
+export async function freshnessScenario(hub: RunningHub, params: FreshnessParams): Promise<ScenarioResult> {
+  const auth = `Basic ${Buffer.from(`${hub.writeKey}:`).toString('base64')}`;
+  const runId = randomBytes(4).toString('hex');
+  const sampleTimeoutMs = params.sampleTimeoutMs ?? 120_000;
+  const probeIndex = (i: number) => (i * 104729) % params.customers;
+  const probed = new Set(Array.from({ length: params.samples }, (_, i) => probeIndex(i)));
+  const loadRate = params.loadEventsPerSecond ?? 0;
+  let load: ReturnType<typeof startPacedLoad> | null = null;
+  let loadCustomers = 0;
+  if (loadRate > 0) {
+    const others = Array.from({ length: params.customers }, (_, i) => i).filter((i) => !probed.has(i));
+    // With fewer customers than probes the load shares theirs; the probe query's first 5 still find the probe.
+    const userIds = (others.length > 0 ? others : [...probed]).map((i) => customerIdOf(i).slice('Customer:'.length));
+    loadCustomers = userIds.length;
+    load = startPacedLoad({
+      ratePerSecond: loadRate,
+      maxUnitsPerSend: 500,
+      send: segmentBatchSender({ url: hub.url, writeKey: hub.writeKey, userIds, runId }),
+    });
+  }
+
+  const samples: number[] = [];
+  let report: LoadReport | null = null;
+  try {
+    if (load) await new Promise((r) => setTimeout(r, params.loadSettleMs ?? 1000));
+    for (let i = 0; i < params.samples; i++) {
+      const customer = customerIdOf(probeIndex(i));
+      const messageId = `bench-fresh-${runId}-${i}`;
+      let sendError: string | null = null;
       const started = performance.now();
-      const sent = fetch(`${url}/v1/track`, {
+      const sent = fetch(`${hub.url}/v1/track`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: auth },
         body: JSON.stringify({
@@ -157,40 +285,108 @@ export async function viewScenarios(
           messageId,
           timestamp: new Date().toISOString(),
         }),
-      });
+      }).then(
+        (r) => {
+          if (r.status !== 200) sendError = `POST /v1/track answered ${r.status}`;
+        },
+        (e: unknown) => {
+          sendError = e instanceof Error ? e.message : String(e);
+        },
+      );
+      const deadline = Date.now() + sampleTimeoutMs;
       for (;;) {
-        const r = await fetch(`${url}/graphql`, {
+        const r = await fetch(`${hub.url}/graphql`, {
           method: 'POST',
-          headers: graphqlHeaders,
-          body: JSON.stringify({
-            query:
-              'query($id: ID!){ customer(id: $id) { timeline(first: 1) { edges { node { ... on Event { id } } } } } }',
-            variables: { id: customer },
-          }),
+          headers: hub.graphqlHeaders,
+          body: JSON.stringify({ query: PROBE_QUERY, variables: { id: customer } }),
         });
         const body = (await r.json()) as {
           data?: { customer?: { timeline?: { edges: { node: { id?: string } }[] } } };
         };
-        if (body.data?.customer?.timeline?.edges[0]?.node.id === `Event:${messageId}`) break;
+        if (body.data?.customer?.timeline?.edges.some((e) => e.node.id === `Event:${messageId}`)) break;
+        if (sendError) throw new Error(`freshnessScenario: probe ${i} was not accepted: ${sendError}`);
+        if (Date.now() > deadline)
+          throw new Error(`freshnessScenario: probe ${i} not visible in ${sampleTimeoutMs} ms`);
       }
       samples.push(performance.now() - started);
       await sent;
     }
-    samples.sort((a, b) => a - b);
-    const freshness: ScenarioResult = {
-      name: 'freshness',
-      store: 'embedded',
-      params: { transport: 'http-collector', samples: samples.length, load: 'idle' },
-      metrics: {
-        p50Ms: Math.round(percentile(samples, 50) * 10) / 10,
-        p99Ms: Math.round(percentile(samples, 99) * 10) / 10,
-      },
-      units: { p50Ms: 'ms', p99Ms: 'ms' },
-      notes: ['POST /v1/track → event visible on the timeline via GraphQL (polled back to back)'],
-    };
-    return [view, freshness];
   } finally {
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
+    report = load ? await load.stop() : null;
   }
+  samples.sort((a, b) => a - b);
+  const latency = {
+    p50Ms: round(percentile(samples, 50)),
+    p99Ms: round(percentile(samples, 99)),
+    maxMs: round(samples[samples.length - 1] ?? 0),
+    samples: samples.length,
+  };
+  const latencyUnits = { p50Ms: 'ms', p99Ms: 'ms', maxMs: 'ms', samples: 'count' };
+  const probeNote = 'POST /v1/track → event visible on the timeline via GraphQL (polled back to back)';
+  if (!report) {
+    return {
+      name: 'freshness',
+      store: hub.store,
+      params: { transport: 'http-collector', samples: params.samples, load: 'idle' },
+      metrics: latency,
+      units: latencyUnits,
+      notes: [probeNote],
+    };
+  }
+  const notes = [
+    probeNote,
+    `background load: Segment track events in /v1/batch requests (≤ 500 events, ≤ 4 in flight), token bucket ` +
+      `paced every 20 ms, over ${loadCustomers} customers${loadCustomers < params.customers ? ' the probes do not use' : ''}`,
+  ];
+  if (report.achievedPerSecond < KEEP_UP_SHARE * report.targetPerSecond) {
+    notes.push(
+      `the hub did not keep up: ${Math.round(report.achievedPerSecond)} of ${report.targetPerSecond} events/s ` +
+        `accepted (${report.dropped} due events dropped while every request was in flight)`,
+    );
+  }
+  if (report.firstError) notes.push(`${report.failed} load events failed; first error: ${report.firstError}`);
+  return {
+    name: 'freshness',
+    store: hub.store,
+    params: {
+      transport: 'http-collector',
+      samples: params.samples,
+      load: 'background',
+      targetEventsPerSecond: report.targetPerSecond,
+    },
+    metrics: {
+      achievedEventsPerSecond: Math.round(report.achievedPerSecond),
+      ...latency,
+      loadFailedEvents: report.failed,
+    },
+    units: { achievedEventsPerSecond: 'events/s', ...latencyUnits, loadFailedEvents: 'count' },
+    notes,
+  };
+}
+
+export interface ViewScenariosParams {
+  readonly customers: number;
+  readonly durationSeconds: number;
+  readonly connections: number;
+  readonly freshnessSamples: number;
+  /** See `FreshnessParams.loadEventsPerSecond`. */
+  readonly loadEventsPerSecond?: number;
+  readonly graph?: GraphTarget;
+}
+
+/** view-360, then freshness, on one hub process. */
+export async function viewScenarios(
+  root: string,
+  dataDir: string,
+  params: ViewScenariosParams,
+): Promise<ScenarioResult[]> {
+  return withHub(root, dataDir, { graph: params.graph }, async (hub) => {
+    const view = await view360Scenario(hub, params);
+    const freshness = await freshnessScenario(hub, {
+      customers: params.customers,
+      samples: params.freshnessSamples,
+      loadEventsPerSecond: params.loadEventsPerSecond,
+    });
+    return [view, freshness];
+  });
 }
