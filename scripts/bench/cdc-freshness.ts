@@ -3,8 +3,10 @@
  * Everything on the path is real: PostgreSQL logical decoding (pgoutput),
  * Kafka Connect + Debezium, Kafka, the Kafka ingest worker and the CDC
  * pipeline over the embedded store, and the GraphQL API over HTTP.
- * `cdcFreshnessScenario` measures it (p50/p99); it needs the local servers
- * (`c360 infra up postgres kafka connect`) and cleans up what it creates.
+ * `cdcFreshnessScenario` measures it (p50/p99), on an idle path or under a
+ * paced background load of row changes committed through a second connection;
+ * it needs the local servers (`c360 infra up postgres kafka connect`) and
+ * cleans up what it creates.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -29,6 +31,7 @@ import {
 import { createEmbeddedStore } from '../../services/graph';
 import { cdcTopicPattern, createKafkaIngestWorker } from '../../services/kafka';
 import type { ScenarioResult } from './bench-result';
+import { type LoadReport, type PacedLoad, spreadIndex, startPacedLoad } from './load-generator';
 
 export interface CdcFreshnessOptions {
   /** Changes to measure, one after the other. */
@@ -39,6 +42,15 @@ export interface CdcFreshnessOptions {
   /** How often the GraphQL client asks; the resolution of the measurement. */
   readonly pollMs?: number;
   readonly sampleTimeoutMs?: number;
+  /**
+   * Background row changes per second committed while the samples run: UPDATEs of
+   * other rows of the same table, through a second connection; absent or 0: idle.
+   */
+  readonly loadRowsPerSecond?: number;
+  /** Rows the background load cycles over (default 1000; inserted before the snapshot). */
+  readonly loadRows?: number;
+  /** Load before the first measured sample, so samples meet a steady rate (default 1000 ms). */
+  readonly loadSettleMs?: number;
   /** Servers; defaults are the local `c360 infra` ones. */
   readonly kafkaBrokers?: readonly string[];
   readonly connectUrl?: string;
@@ -64,10 +76,21 @@ function percentile(sorted: readonly number[], p: number): number {
 const round = (ms: number) => Math.round(ms * 10) / 10;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Below this share of the target rate the note says PostgreSQL (or the bench) did not keep up. */
+const KEEP_UP_SHARE = 0.9;
+/** Rows per background UPDATE at most: one tick's statement, one transaction. */
+const MAX_LOAD_ROWS_PER_STATEMENT = 200;
+
+/** Background rows are `L0000001`…, apart from the measured `C1`. */
+const loadRowId = (index: number) => `L${String(index + 1).padStart(7, '0')}`;
+
 /**
  * Each sample updates one customer's `plan` to a fresh value in an autocommit
  * statement; the clock starts before the statement and stops when a GraphQL
  * `customer(id)` query answers with that value. Samples run one after the other.
+ * With `loadRowsPerSecond`, a token bucket paces UPDATEs of the other rows
+ * (each tick one statement, so one transaction, of the rows that fell due)
+ * from the end of the warm-up to the last sample.
  */
 export async function cdcFreshnessScenario(options: CdcFreshnessOptions): Promise<ScenarioResult> {
   const suffix = randomBytes(5).toString('hex');
@@ -76,6 +99,11 @@ export async function cdcFreshnessScenario(options: CdcFreshnessOptions): Promis
   const connectorId = options.connector ?? 'crm';
   const pollMs = options.pollMs ?? 5;
   const sampleTimeoutMs = options.sampleTimeoutMs ?? 120_000;
+  const loadRate = options.loadRowsPerSecond ?? 0;
+  const loadRows = options.loadRows ?? 1000;
+  if (loadRate > 0 && !(Number.isInteger(loadRows) && loadRows > 0)) {
+    throw new RangeError(`cdcFreshnessScenario: loadRows must be a positive integer, got ${loadRows}`);
+  }
   const config = createConnectConfig({
     ...(options.connectUrl ? { connectUrl: options.connectUrl } : {}),
     ...(options.postgresUrl ? { postgresUrl: options.postgresUrl } : {}),
@@ -87,22 +115,35 @@ export async function cdcFreshnessScenario(options: CdcFreshnessOptions): Promis
   const connectorName = `c360bench-${suffix}`;
   const dir = mkdtempSync(join(tmpdir(), 'c360-cdc-bench-'));
   const logger = pino({ level: 'silent' });
-  const pg = new Client({
-    host: config.postgres.local.host,
-    port: config.postgres.local.port,
-    database: config.postgres.database,
-    user: config.postgres.user,
-    password: config.postgres.password,
-  });
-  await pg.connect();
-  // The local cluster runs synchronous_commit=off; production databases commit synchronously, and
-  // an asynchronously committed change reaches logical decoding only once the WAL writer flushed it.
-  await pg.query('SET synchronous_commit = on');
+  const connectPg = async (): Promise<Client> => {
+    const client = new Client({
+      host: config.postgres.local.host,
+      port: config.postgres.local.port,
+      database: config.postgres.database,
+      user: config.postgres.user,
+      password: config.postgres.password,
+    });
+    await client.connect();
+    // The local cluster runs synchronous_commit=off; production databases commit synchronously, and
+    // an asynchronously committed change reaches logical decoding only once the WAL writer flushed it.
+    await client.query('SET synchronous_commit = on');
+    return client;
+  };
+  const pg = await connectPg();
+  // The load has its own connection: on the samples' connection its statements would queue ahead of them.
+  const loadPg = loadRate > 0 ? await connectPg() : null;
   const ddl = readFileSync(join(__dirname, '..', 'infra', 'postgres', 'crm-schema.sql'), 'utf8')
     .replace(/\bcrm\./g, `${schema}.`)
     .replace(/CREATE SCHEMA IF NOT EXISTS crm;/, `CREATE SCHEMA ${schema};`);
   await pg.query(ddl);
   await pg.query(`INSERT INTO ${schema}.customers (id, first_name, plan) VALUES ('C1', 'Ada', 'start')`);
+  if (loadPg) {
+    await pg.query(
+      `INSERT INTO ${schema}.customers (id, first_name, plan)
+       SELECT 'L' || lpad(g::text, 7, '0'), 'Load', 'start' FROM generate_series(1, $1::int) AS g`,
+      [loadRows],
+    );
+  }
 
   const store = await createEmbeddedStore({ path: join(dir, 'graph') });
   const dedupe = createLmdbDedupe({ path: join(dir, 'dedupe') });
@@ -165,6 +206,8 @@ export async function cdcFreshnessScenario(options: CdcFreshnessOptions): Promis
 
   const admin = kafka.admin();
   const latencies: number[] = [];
+  let load: PacedLoad | null = null;
+  let report: LoadReport | null = null;
   try {
     await service.apply(connectorId, { name: connectorName });
     await service.waitUntilRunning(connectorName, 120_000);
@@ -195,10 +238,31 @@ export async function cdcFreshnessScenario(options: CdcFreshnessOptions): Promis
     // The first change also waits for the consumer group to form: generous timeout, not measured.
     const warmup = options.warmup ?? 5;
     for (let i = 0; i < warmup; i++) await measure(-1 - i);
+    if (loadPg) {
+      const client = loadPg;
+      load = startPacedLoad({
+        ratePerSecond: loadRate,
+        maxUnitsPerSend: Math.min(MAX_LOAD_ROWS_PER_STATEMENT, loadRows),
+        // One connection runs one statement at a time; a second in flight would only queue in the client.
+        maxInFlight: 1,
+        send: async (firstSeq, units) => {
+          const ids = Array.from({ length: units }, (_, i) => loadRowId(spreadIndex(firstSeq + i, loadRows)));
+          const r = await client.query(
+            `UPDATE ${schema}.customers SET plan = $1, updated_at = now() WHERE id = ANY($2::text[])`,
+            [`load-${firstSeq}`, ids],
+          );
+          return r.rowCount ?? 0;
+        },
+      });
+      await sleep(options.loadSettleMs ?? 1000);
+    }
     for (let i = 0; i < options.samples; i++) latencies.push(await measure(i));
   } finally {
+    // First, so no UPDATE runs into the schema being dropped (stop never rejects: send errors are counted).
+    if (load) report = await load.stop();
     // Each step on its own: a failed one must not leave a replication slot pinning WAL.
     const steps: (() => Promise<unknown>)[] = [
+      async () => loadPg?.end(),
       () => admin.disconnect(),
       () => worker.stop(),
       () => server.close(),
@@ -215,19 +279,49 @@ export async function cdcFreshnessScenario(options: CdcFreshnessOptions): Promis
     rmSync(dir, { recursive: true, force: true });
   }
   const sorted = [...latencies].sort((a, b) => a - b);
+  const latency = {
+    p50Ms: round(percentile(sorted, 50)),
+    p99Ms: round(percentile(sorted, 99)),
+    maxMs: round(sorted[sorted.length - 1] ?? 0),
+    samples: sorted.length,
+  };
+  const latencyUnits = { p50Ms: 'ms', p99Ms: 'ms', maxMs: 'ms', samples: 'count' };
+  const notes = [
+    'PostgreSQL commit → Debezium (pgoutput) → Kafka → Kafka ingest worker → embedded store → GraphQL HTTP query',
+    `GraphQL polled every ${pollMs} ms: a sample can read up to one poll interval late`,
+  ];
+  const params = { samples: options.samples, connector: connectorId, pollMs };
+  if (!report) {
+    return {
+      name: 'cdc-freshness',
+      store: 'embedded',
+      params: { ...params, load: 'idle' },
+      metrics: latency,
+      units: latencyUnits,
+      notes,
+    };
+  }
+  notes.push(
+    `background load: UPDATEs of ${loadRows} other rows of the same table through a second connection, ` +
+      `token bucket paced every 20 ms, one statement (≤ ${MAX_LOAD_ROWS_PER_STATEMENT} rows, one transaction) per tick`,
+  );
+  if (report.achievedPerSecond < KEEP_UP_SHARE * report.targetPerSecond) {
+    notes.push(
+      `the load did not keep up: ${Math.round(report.achievedPerSecond)} of ${report.targetPerSecond} ` +
+        `row changes/s committed (${report.dropped} due changes dropped while a statement was running)`,
+    );
+  }
+  if (report.firstError) notes.push(`${report.failed} load rows failed; first error: ${report.firstError}`);
   return {
     name: 'cdc-freshness',
     store: 'embedded',
-    params: { samples: options.samples, connector: connectorId, pollMs },
+    params: { ...params, load: 'background', targetRowChangesPerSecond: report.targetPerSecond, loadRows },
     metrics: {
-      p50: round(percentile(sorted, 50)),
-      p99: round(percentile(sorted, 99)),
-      max: round(sorted[sorted.length - 1] ?? 0),
+      achievedRowChangesPerSecond: Math.round(report.achievedPerSecond),
+      ...latency,
+      loadFailedRows: report.failed,
     },
-    units: { p50: 'ms', p99: 'ms', max: 'ms' },
-    notes: [
-      'PostgreSQL commit → Debezium (pgoutput) → Kafka → Kafka ingest worker → embedded store → GraphQL HTTP query',
-      `GraphQL polled every ${pollMs} ms: a sample can read up to one poll interval late`,
-    ],
+    units: { achievedRowChangesPerSecond: 'rows/s', ...latencyUnits, loadFailedRows: 'count' },
+    notes,
   };
 }
