@@ -211,7 +211,7 @@ export function buildProgram(): Command {
       );
     });
 
-  registerBenchCommand(program, resolve(__dirname, '..'));
+  registerBenchCommand(program, resolve(__dirname, '..'), process.env);
   registerInfraCommands(program);
   registerConnectorCommands(program, process.env);
   return program;

@@ -7,16 +7,31 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
+import { Kafka, logLevel } from 'kafkajs';
+import { ConfigError } from '../../graph-schema';
 import { DEMO_FILES, writeDemoFiles } from '../demo';
+import { createInfraConfig, type InfraConfig, infraUp } from '../infra';
 import { analyticsBenchScenario } from './analytics-bench';
 import { type BenchResult, benchResultSchema, type ScenarioResult } from './bench-result';
+import { cdcFreshnessScenario } from './cdc-freshness';
 import { ingestScenario } from './ingest-scenario';
+import {
+  type BenchStore,
+  clearRemoteGraph,
+  type KafkaIngestRun,
+  kafkaIngestScenario,
+  produceDemoToKafka,
+} from './kafka-ingest';
 import { describeMachine, describeVersions } from './machine';
 import { segmentPreviewScenario } from './segment-bench';
 import { subscriptionLatencyScenario } from './subscription-bench';
-import { viewScenarios } from './view-scenario';
+import { freshnessScenario, type GraphTarget, view360Scenario, viewScenarios, withHub } from './view-scenario';
 
 export { type BenchResult, benchResultSchema, type ScenarioResult } from './bench-result';
+
+/** Parts of the run; `--only` picks some. */
+export const BENCH_PARTS = ['ingest', 'cdc', 'view-graph', 'segments', 'subscriptions', 'analytics'] as const;
+export type BenchPart = (typeof BENCH_PARTS)[number];
 
 export interface BenchOptions {
   readonly quick: boolean;
@@ -25,6 +40,19 @@ export interface BenchOptions {
   readonly root: string;
   readonly progress: boolean;
   readonly command: string;
+  /** Stores ingested into (through Kafka) and served; embedded only without Kafka. */
+  readonly stores: readonly BenchStore[];
+  /** Ingest from Kafka (needs the servers; started with `c360 infra up` when local). */
+  readonly kafka: boolean;
+  /** Time box of a remote store's batched ingest (it may not take the whole demo). */
+  readonly remoteMaxSeconds: number;
+  /** Time box of each naive baseline run. */
+  readonly naiveSeconds: number;
+  /** Customers of the synthetic 360° graph (view-graph part). */
+  readonly viewCustomers: number;
+  readonly only: ReadonlySet<BenchPart>;
+  /** Where the servers are (scripts/infra config), for the Kafka and CDC parts. */
+  readonly infra: InfraConfig;
 }
 
 /** Event time of the generated data is fixed so that every run replays the same bytes. */
@@ -38,49 +66,225 @@ function bar(enabled: boolean, label: string, total: number): SingleBar | null {
   return b;
 }
 
+/** A progress callback for a bar whose total may grow (the estimate was low). */
+function follow(b: SingleBar | null): (n: number) => void {
+  return (n) => {
+    if (b && n > b.getTotal()) b.setTotal(n);
+    b?.update(n);
+  };
+}
+
+async function ensureDemo(outDir: string, customers: number): Promise<{ dir: string; events: number }> {
+  const dir = join(outDir, `demo-${customers}-${DEMO_SEED}`);
+  if (existsSync(join(dir, DEMO_FILES.telemetry))) return { dir, events: 0 };
+  const written = await writeDemoFiles(dir, { customers, seed: DEMO_SEED, startMs: DEMO_END_MS });
+  return { dir, events: written.counts.total };
+}
+
+function ratioResult(store: BenchStore, batched: KafkaIngestRun, naive: KafkaIngestRun): ScenarioResult {
+  return {
+    name: 'ingest-kafka-ratio',
+    store,
+    params: { baseline: 'one store call per element', batched: 'pipeline batches' },
+    metrics: {
+      batchedEventsPerSecond: batched.eventsPerSecond,
+      naiveEventsPerSecond: naive.eventsPerSecond,
+      speedup: naive.eventsPerSecond > 0 ? Math.round((batched.eventsPerSecond / naive.eventsPerSecond) * 10) / 10 : 0,
+    },
+    units: { batchedEventsPerSecond: 'events/s', naiveEventsPerSecond: 'events/s', speedup: 'x' },
+    notes: ['both from the same Kafka topics into an empty graph, in the same run'],
+  };
+}
+
+/**
+ * The 360° view over the graph a store's ingest built; on the embedded store also
+ * freshness (collector → Kafka → worker → store → GraphQL) under a background load
+ * of half the rate that store just ingested at.
+ */
+async function serveScenarios(
+  options: BenchOptions,
+  store: BenchStore,
+  batched: KafkaIngestRun,
+  customers: number,
+  run: string,
+): Promise<ScenarioResult[]> {
+  const { endpoints } = options.infra;
+  const graph: GraphTarget | undefined =
+    store === 'gremlin'
+      ? { kind: 'gremlin', url: endpoints.gremlin.url }
+      : store === 'neo4j'
+        ? { kind: 'neo4j', url: endpoints.neo4j.url, user: endpoints.neo4j.user, password: endpoints.neo4j.password }
+        : undefined;
+  // Its own topics: the hub's worker must not re-consume what the ingest runs read.
+  const hubPrefix = `hub${run}`;
+  const env: Record<string, string> | undefined =
+    store === 'embedded'
+      ? {
+          C360_KAFKA_BROKERS: endpoints.kafka.brokers.join(','),
+          C360_TOPIC_CLICKSTREAM: `${hubPrefix}.clickstream`,
+          C360_TOPIC_TELEMETRY: `${hubPrefix}.telemetry`,
+          C360_TOPIC_DLQ: `${hubPrefix}.dlq`,
+          C360_TOPIC_ACTIONS: `${hubPrefix}.actions`,
+          C360_CDC_PREFIX: hubPrefix,
+          C360_KAFKA_GROUP_ID: `${hubPrefix}-hub`,
+        }
+      : undefined;
+  return withHub(options.root, batched.dataDir, { graph, env }, async (hub) => {
+    const results = [
+      await view360Scenario(hub, { customers, durationSeconds: options.quick ? 3 : 20, connections: 8 }),
+    ];
+    if (store === 'embedded') {
+      const fresh = await freshnessScenario(hub, {
+        customers,
+        samples: options.quick ? 10 : 200,
+        loadEventsPerSecond: Math.max(1, Math.round(batched.eventsPerSecond / 2)),
+      });
+      results.push({ ...fresh, params: { ...fresh.params, transport: 'http-collector → kafka' } });
+    }
+    return results;
+  });
+}
+
+/** Kafka ingest into every store (batched, then the baseline), each graph then served by the 360° view. */
+async function kafkaPart(options: BenchOptions, customers: number, demoDir: string): Promise<ScenarioResult[]> {
+  const { endpoints } = options.infra;
+  const remote = options.stores.filter((s): s is 'gremlin' | 'neo4j' => s !== 'embedded');
+  if (remote.length > 0 && options.infra.mode !== 'local') {
+    // The runs empty the graph first; never do that to a server this command did not start.
+    throw new ConfigError(
+      '--stores',
+      `the ${remote.join(' and ')} runs empty the graph first, so they only run on the local servers (C360_INFRA=local)`,
+    );
+  }
+  await infraUp(['kafka', ...remote], { config: options.infra });
+  const run = Date.now().toString(36);
+  const kafka = new Kafka({
+    brokers: [...endpoints.kafka.brokers],
+    clientId: `c360-bench-${run}`,
+    logLevel: logLevel.NOTHING,
+  });
+  const produceBar = bar(options.progress, 'produce ', customers * 140);
+  const produced = await produceDemoToKafka(kafka, demoDir, run, { partitions: 6, onProgress: follow(produceBar) });
+  produceBar?.stop();
+  const out: ScenarioResult[] = [
+    {
+      name: 'produce-kafka',
+      store: 'embedded',
+      params: { customers, partitions: 6, acks: 'all' },
+      metrics: {
+        records: produced.records,
+        recordsPerSecond: Math.round(produced.records / produced.seconds),
+        seconds: Math.round(produced.seconds * 10) / 10,
+      },
+      units: { records: 'count', recordsPerSecond: 'records/s', seconds: 's' },
+      notes: ['the demo mix produced once; every store below consumes these topics with its own group'],
+    },
+  ];
+  const urlOf = (store: BenchStore) =>
+    store === 'gremlin' ? endpoints.gremlin.url : store === 'neo4j' ? endpoints.neo4j.url : null;
+  const ingest = async (store: BenchStore, naive: boolean): Promise<KafkaIngestRun> => {
+    if (store !== 'embedded') await clearRemoteGraph(store, endpoints);
+    const b = bar(options.progress, `${store}${naive ? ' naive' : ''}`.padEnd(15), produced.records);
+    try {
+      return await kafkaIngestScenario(
+        options.root,
+        {
+          store,
+          graphUrl: urlOf(store),
+          brokers: endpoints.kafka.brokers,
+          produced,
+          customers,
+          naive,
+          // The embedded batched run always takes the whole mix: its rate sets the freshness load.
+          maxSeconds: naive ? options.naiveSeconds : store === 'embedded' ? 3600 : options.remoteMaxSeconds,
+          run,
+        },
+        follow(b),
+      );
+    } finally {
+      b?.stop();
+    }
+  };
+  try {
+    for (const store of options.stores) {
+      const naive = await ingest(store, true);
+      naive.cleanup();
+      const batched = await ingest(store, false);
+      out.push(batched.result, naive.result, ratioResult(store, batched, naive));
+      try {
+        out.push(...(await serveScenarios(options, store, batched, customers, run)));
+      } finally {
+        batched.cleanup();
+      }
+    }
+  } finally {
+    // Leave the local test servers as lean as the bench found them.
+    for (const store of remote) await clearRemoteGraph(store, endpoints);
+  }
+  return out;
+}
+
 export async function runBench(options: BenchOptions): Promise<BenchResult> {
   const startedAt = new Date().toISOString();
-  const customers = options.customers ?? (options.quick ? 100 : 10_000);
-  const demoDir = join(options.outDir, `demo-${customers}-${DEMO_SEED}`);
-  let demoEvents = 0;
-  if (!existsSync(join(demoDir, DEMO_FILES.telemetry))) {
-    const written = await writeDemoFiles(demoDir, { customers, seed: DEMO_SEED, startMs: DEMO_END_MS });
-    demoEvents = written.counts.total;
-  }
-
+  const customers = options.customers ?? (options.quick ? 100 : 7_000);
   const scenarios: ScenarioResult[] = [];
-  const ingestBar = bar(options.progress, 'ingest  ', demoEvents || customers * 100);
-  const ingest = await ingestScenario(options.root, demoDir, { customers, concurrency: 4 }, (n) => {
-    if (ingestBar && n > ingestBar.getTotal()) ingestBar.setTotal(n);
-    ingestBar?.update(n);
-  });
-  ingestBar?.stop();
-  scenarios.push(ingest.result);
-  try {
+  const wants = (part: BenchPart) => options.only.has(part);
+
+  if (wants('ingest')) {
+    const demo = await ensureDemo(options.outDir, customers);
+    if (options.kafka) {
+      scenarios.push(...(await kafkaPart(options, customers, demo.dir)));
+    } else {
+      // No servers: the demo files straight into the embedded store's pipeline (what CI's --quick run does).
+      const ingestBar = bar(options.progress, 'ingest  ', demo.events || customers * 140);
+      const ingest = await ingestScenario(options.root, demo.dir, { customers, concurrency: 4 }, follow(ingestBar));
+      ingestBar?.stop();
+      scenarios.push(ingest.result);
+      try {
+        scenarios.push(
+          ...(await viewScenarios(options.root, ingest.dataDir, {
+            customers,
+            durationSeconds: options.quick ? 3 : 20,
+            connections: 8,
+            freshnessSamples: options.quick ? 10 : 200,
+            loadEventsPerSecond: Math.max(1, Math.round(Number(ingest.result.metrics.eventsPerSecond) / 2)),
+          })),
+        );
+      } finally {
+        ingest.cleanup();
+      }
+    }
+  }
+  if (wants('cdc') && options.kafka) {
+    await infraUp(['postgres', 'kafka', 'connect'], { config: options.infra });
     scenarios.push(
-      ...(await viewScenarios(options.root, ingest.dataDir, {
-        customers,
-        durationSeconds: options.quick ? 3 : 20,
-        connections: 8,
-        freshnessSamples: options.quick ? 10 : 200,
-      })),
+      await cdcFreshnessScenario({
+        samples: options.quick ? 10 : 200,
+        warmup: 5,
+        kafkaBrokers: options.infra.endpoints.kafka.brokers,
+        connectUrl: options.infra.endpoints.connect.url,
+        postgresUrl: options.infra.endpoints.postgres.connectionString,
+      }),
     );
-  } finally {
-    ingest.cleanup();
   }
 
   // In-process scenarios over generated graphs (they do not need the demo data).
-  scenarios.push(
-    await segmentPreviewScenario(options.quick ? { customers: 2_000, runs: 1 } : { customers: 100_000, runs: 3 }),
-  );
-  scenarios.push(await subscriptionLatencyScenario({ samples: options.quick ? 20 : 500 }));
-  scenarios.push(
-    ...analyticsBenchScenario(
-      options.quick
-        ? { sizes: [10_000], similarityQueries: 20, betweennessNodes: 0 }
-        : { sizes: [100_000, 1_000_000], similarityQueries: 50 },
-    ),
-  );
+  if (wants('segments')) {
+    scenarios.push(
+      await segmentPreviewScenario(options.quick ? { customers: 2_000, runs: 1 } : { customers: 100_000, runs: 3 }),
+    );
+  }
+  if (wants('subscriptions')) scenarios.push(await subscriptionLatencyScenario({ samples: options.quick ? 20 : 500 }));
+  if (wants('analytics')) {
+    scenarios.push(
+      ...analyticsBenchScenario(
+        options.quick
+          ? { sizes: [10_000], similarityQueries: 20, betweennessNodes: 0 }
+          : { sizes: [100_000, 1_000_000], similarityQueries: 50 },
+      ),
+    );
+  }
+  if (scenarios.length === 0) throw new Error('c360 bench: nothing to run (check --only and --kafka)');
 
   const result: BenchResult = {
     schemaVersion: 1,
@@ -118,27 +322,88 @@ export function renderMarkdown(result: BenchResult): string {
   return `${lines.join('\n')}\n`;
 }
 
-export function registerBenchCommand(program: Command, root: string): void {
+function list<T extends string>(flag: string, raw: string, allowed: readonly T[]): T[] {
+  const items = raw
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
+  const bad = items.filter((x) => !(allowed as readonly string[]).includes(x));
+  if (items.length === 0 || bad.length > 0) {
+    throw new ConfigError(flag, `expected a comma-separated list of ${allowed.join(', ')}; got ${JSON.stringify(raw)}`);
+  }
+  return items as T[];
+}
+
+function positive(flag: string, raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (!(Number.isInteger(n) && n > 0)) throw new ConfigError(flag, `must be a positive integer, got ${raw}`);
+  return n;
+}
+
+interface BenchFlags {
+  quick?: boolean;
+  customers?: string;
+  out: string;
+  stores?: string;
+  kafka?: boolean;
+  remoteMaxSeconds?: string;
+  naiveSeconds?: string;
+  viewCustomers?: string;
+  only?: string;
+}
+
+/** `env` is the process environment, given by the CLI's composition root: it locates the servers. */
+export function registerBenchCommand(
+  program: Command,
+  root: string,
+  env: Readonly<Record<string, string | undefined>>,
+): void {
   program
     .command('bench')
-    .description('measure ingest speed, memory, disk and the 360° view; writes JSON + markdown results')
+    .description(
+      'measure ingest speed per store, freshness, the 360° view, segments and analytics; writes JSON + markdown',
+    )
     .option('--quick', 'a small run (CI): checks the harness and the result file, not speed')
-    .option('--customers <n>', 'demo customers to generate (default 10000; 100 with --quick)')
+    .option('--customers <n>', 'demo customers to generate (default 7000 ≈ 1M events; 100 with --quick)')
     .option('--out <dir>', 'where results and generated data go', 'bench-results')
-    .action(async (flags: { quick?: boolean; customers?: string; out: string }) => {
+    .option(
+      '--stores <list>',
+      'stores to ingest into and serve (default embedded,gremlin,neo4j; embedded with --quick)',
+    )
+    .option('--kafka', 'ingest through Kafka (default, except with --quick); starts the local servers it needs')
+    .option('--no-kafka', 'replay the demo files straight into the embedded pipeline (no servers)')
+    .option('--remote-max-seconds <n>', 'time box of the Gremlin and Neo4j ingest (default 300)')
+    .option('--naive-seconds <n>', 'time box of each one-call-per-element baseline (default 60; 10 with --quick)')
+    .option('--view-customers <n>', 'customers in the synthetic 360° graph (default 1000000; 2000 with --quick)')
+    .option('--only <parts>', `run only these parts: ${BENCH_PARTS.join(', ')}`)
+    .action(async (flags: BenchFlags) => {
+      const quick = flags.quick === true;
       const outDir = resolve(flags.out);
       mkdirSync(outDir, { recursive: true });
-      const customers = flags.customers === undefined ? undefined : Number(flags.customers);
-      if (customers !== undefined && !(Number.isInteger(customers) && customers > 0)) {
-        throw new Error(`--customers must be a positive integer, got ${flags.customers}`);
+      const kafka = flags.kafka ?? !quick;
+      const stores = list<BenchStore>(
+        '--stores',
+        flags.stores ?? (quick || !kafka ? 'embedded' : 'embedded,gremlin,neo4j'),
+        ['embedded', 'gremlin', 'neo4j'],
+      );
+      if (!kafka && stores.some((s) => s !== 'embedded')) {
+        throw new ConfigError('--stores', 'Gremlin and Neo4j are measured through Kafka; drop --no-kafka');
       }
       const result = await runBench({
-        quick: flags.quick === true,
-        customers,
+        quick,
+        customers: positive('--customers', flags.customers),
         outDir,
         root,
         progress: process.stdout.isTTY === true,
-        command: `c360 bench${flags.quick ? ' --quick' : ''}${flags.customers ? ` --customers ${flags.customers}` : ''}`,
+        command: `c360 ${process.argv.slice(process.argv.indexOf('bench')).join(' ')}`,
+        stores,
+        kafka,
+        remoteMaxSeconds: positive('--remote-max-seconds', flags.remoteMaxSeconds) ?? 300,
+        naiveSeconds: positive('--naive-seconds', flags.naiveSeconds) ?? (quick ? 10 : 60),
+        viewCustomers: positive('--view-customers', flags.viewCustomers) ?? (quick ? 2_000 : 1_000_000),
+        only: new Set(flags.only ? list('--only', flags.only, BENCH_PARTS) : BENCH_PARTS),
+        infra: createInfraConfig(env),
       });
       const stamp = result.startedAt.replace(/[:.]/g, '-');
       writeFileSync(join(outDir, `bench-${stamp}.json`), `${JSON.stringify(result, null, 2)}\n`);

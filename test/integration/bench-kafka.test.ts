@@ -1,0 +1,57 @@
+/**
+ * `c360 bench --quick --kafka` against the real servers: the demo mix produced to
+ * Kafka and consumed into the embedded store, Gremlin Server and Neo4j (batched
+ * and the one-call-per-element baseline), each graph served by the 360° view.
+ * Checks the result file's shape and that every store holds the same graph — not
+ * speed. (The bench empties the Gremlin and Neo4j graphs before and after.)
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { benchResultSchema, type ScenarioResult } from '../../scripts/bench';
+
+const run = promisify(execFile);
+const root = resolve(__dirname, '../..');
+
+describe('c360 bench --quick --kafka (embedded, gremlin, neo4j)', () => {
+  it('ingests the same demo mix from Kafka into every store and serves each graph', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'c360-bench-kafka-'));
+    try {
+      const args = ['bench', '--quick', '--kafka', '--stores', 'embedded,gremlin,neo4j', '--only', 'ingest'];
+      await run(
+        process.execPath,
+        ['-r', 'tsx/cjs', join(root, 'scripts/cli.ts'), ...args, '--naive-seconds', '10', '--out', out],
+        { cwd: root, maxBuffer: 16 * 1024 * 1024 },
+      );
+      const result = benchResultSchema.parse(JSON.parse(readFileSync(join(out, 'latest.json'), 'utf8')));
+      const find = (name: string, store: string): ScenarioResult => {
+        const s = result.scenarios.find((x) => x.name === name && x.store === store);
+        if (!s) throw new Error(`no ${name} result for ${store}`);
+        return s;
+      };
+      const produced = find('produce-kafka', 'embedded').metrics.records;
+      expect(produced).toBeGreaterThan(10_000);
+      const graphs = ['embedded', 'gremlin', 'neo4j'].map((store) => {
+        const batched = find('ingest-kafka', store);
+        // Everything produced was committed, i.e. durable in that store.
+        expect(batched.metrics).toMatchObject({ committed: produced, caughtUp: 1 });
+        expect(batched.metrics.eventsPerSecond).toBeGreaterThan(0);
+        // The baseline is time-boxed: it wrote something, and its rate was measured.
+        const naive = find('ingest-kafka-naive', store);
+        expect(naive.metrics.committed).toBeGreaterThan(0);
+        expect(find('ingest-kafka-ratio', store).metrics.speedup).toBeGreaterThan(0);
+        const view = find('view-360', store);
+        expect(view.metrics).toMatchObject({ non2xx: 0, errors: 0, warmupMissingCustomers: 0 });
+        return { vertices: batched.metrics.vertices, edges: batched.metrics.edges };
+      });
+      // One mix, one graph: the three stores agree on what they hold.
+      expect(graphs[1]).toEqual(graphs[0]);
+      expect(graphs[2]).toEqual(graphs[0]);
+      expect(find('freshness', 'embedded').metrics.samples).toBe(10);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  }, 900_000);
+});
