@@ -10,10 +10,11 @@ import type { Command } from 'commander';
 import { Kafka, logLevel } from 'kafkajs';
 import { ConfigError } from '../../graph-schema';
 import { DEMO_FILES, writeDemoFiles } from '../demo';
-import { createInfraConfig, type InfraConfig, infraUp } from '../infra';
+import { createInfraConfig, type InfraConfig, infraStatus, infraUp } from '../infra';
 import { analyticsBenchScenario } from './analytics-bench';
 import { type BenchResult, benchResultSchema, type ScenarioResult } from './bench-result';
 import { cdcFreshnessScenario } from './cdc-freshness';
+import { diskUsageBytes } from './disk-usage';
 import { ingestScenario } from './ingest-scenario';
 import {
   type BenchStore,
@@ -22,9 +23,10 @@ import {
   kafkaIngestScenario,
   produceDemoToKafka,
 } from './kafka-ingest';
-import { describeMachine, describeVersions } from './machine';
+import { currentRssMiB, describeMachine, describeVersions } from './machine';
 import { segmentPreviewScenario } from './segment-bench';
 import { subscriptionLatencyScenario } from './subscription-bench';
+import { viewGraphScenario } from './view-graph';
 import { freshnessScenario, type GraphTarget, view360Scenario, viewScenarios, withHub } from './view-scenario';
 
 export { type BenchResult, benchResultSchema, type ScenarioResult } from './bench-result';
@@ -93,6 +95,37 @@ function ratioResult(store: BenchStore, batched: KafkaIngestRun, naive: KafkaIng
     },
     units: { batchedEventsPerSecond: 'events/s', naiveEventsPerSecond: 'events/s', speedup: 'x' },
     notes: ['both from the same Kafka topics into an empty graph, in the same run'],
+  };
+}
+
+/** A graph server's memory after the ingest (and Neo4j's store on disk): the worker's RSS is only half the cost. */
+async function withServerFootprint(
+  infra: InfraConfig,
+  store: 'gremlin' | 'neo4j',
+  result: ScenarioResult,
+): Promise<ScenarioResult> {
+  const status = (await infraStatus({ config: infra })).find((x) => x.name === store);
+  const rss = status?.pid ? currentRssMiB(status.pid) : null;
+  const metrics: Record<string, number> = { ...result.metrics };
+  const units: Record<string, string> = { ...result.units };
+  if (rss !== null) {
+    metrics.serverRssMiB = rss;
+    units.serverRssMiB = 'MiB';
+  }
+  if (store === 'neo4j') {
+    metrics.serverDiskMiB = Math.round((diskUsageBytes(join(infra.cacheDir, 'data', 'neo4j')) / 2 ** 20) * 10) / 10;
+    units.serverDiskMiB = 'MiB';
+  }
+  return {
+    ...result,
+    metrics,
+    units,
+    notes: [
+      ...result.notes,
+      store === 'gremlin'
+        ? 'serverRssMiB: the Gremlin Server JVM (in-memory TinkerGraph, 2 GiB heap) after the run'
+        : 'serverRssMiB: the Neo4j JVM after the run; serverDiskMiB: its whole data dir (store files and transaction logs)',
+    ],
   };
 }
 
@@ -210,7 +243,11 @@ async function kafkaPart(options: BenchOptions, customers: number, demoDir: stri
       const naive = await ingest(store, true);
       naive.cleanup();
       const batched = await ingest(store, false);
-      out.push(batched.result, naive.result, ratioResult(store, batched, naive));
+      out.push(
+        store === 'embedded' ? batched.result : await withServerFootprint(options.infra, store, batched.result),
+        naive.result,
+        ratioResult(store, batched, naive),
+      );
       try {
         out.push(...(await serveScenarios(options, store, batched, customers, run)));
       } finally {
@@ -266,6 +303,20 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
         postgresUrl: options.infra.endpoints.postgres.connectionString,
       }),
     );
+  }
+
+  if (wants('view-graph')) {
+    // The 360° view on a graph far larger than the demo: written straight to the embedded store, then served.
+    const loadBar = bar(options.progress, 'graph   ', options.viewCustomers);
+    scenarios.push(
+      ...(await viewGraphScenario(options.root, {
+        customers: options.viewCustomers,
+        durationSeconds: options.quick ? 3 : 20,
+        connections: 8,
+        onProgress: follow(loadBar),
+      })),
+    );
+    loadBar?.stop();
   }
 
   // In-process scenarios over generated graphs (they do not need the demo data).
@@ -341,6 +392,13 @@ function positive(flag: string, raw: string | undefined): number | undefined {
   return n;
 }
 
+/** The command line as typed, minus where results went (it does not change them). */
+function reproducibleCommand(argv: readonly string[]): string {
+  const args = argv.slice(argv.indexOf('bench'));
+  const kept = args.filter((a, i) => a !== '--out' && args[i - 1] !== '--out' && !a.startsWith('--out='));
+  return `c360 ${kept.join(' ')}`;
+}
+
 interface BenchFlags {
   quick?: boolean;
   customers?: string;
@@ -396,7 +454,7 @@ export function registerBenchCommand(
         outDir,
         root,
         progress: process.stdout.isTTY === true,
-        command: `c360 ${process.argv.slice(process.argv.indexOf('bench')).join(' ')}`,
+        command: reproducibleCommand(process.argv),
         stores,
         kafka,
         remoteMaxSeconds: positive('--remote-max-seconds', flags.remoteMaxSeconds) ?? 300,

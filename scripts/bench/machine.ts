@@ -30,13 +30,22 @@ export function describeVersions(root: string): Record<string, string> {
   return out;
 }
 
-/** Peak resident set size of a live process (Linux VmHWM), in MiB. */
-export function peakRssMiB(pid: number): number | null {
+function statusMiB(pid: number, field: 'VmHWM' | 'VmRSS'): number | null {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const m = /VmHWM:\s+(\d+)\s+kB/.exec(status);
+    const m = new RegExp(`${field}:\\s+(\\d+)\\s+kB`).exec(status);
     return m ? Math.round(Number(m[1]) / 1024) : null;
   } catch {
     return null;
   }
+}
+
+/** Peak resident set size of a live process (Linux VmHWM), in MiB. */
+export function peakRssMiB(pid: number): number | null {
+  return statusMiB(pid, 'VmHWM');
+}
+
+/** Resident set size now (Linux VmRSS), in MiB: for long-running servers whose peak predates the run. */
+export function currentRssMiB(pid: number): number | null {
+  return statusMiB(pid, 'VmRSS');
 }

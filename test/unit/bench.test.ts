@@ -20,15 +20,29 @@ describe('c360 bench --quick', () => {
       expect(result.quick).toBe(true);
       expect(result.command).toBe('c360 bench --quick');
       expect(result.scenarios.map((s) => s.name).sort()).toEqual(
-        ['analytics', 'freshness', 'ingest', 'segment-preview', 'subscription-latency', 'view-360'].sort(),
+        [
+          'analytics',
+          'freshness',
+          'ingest',
+          'segment-preview',
+          'subscription-latency',
+          'view-360',
+          'view-360',
+          'view-graph-load',
+        ].sort(),
       );
       const ingest = result.scenarios.find((s) => s.name === 'ingest');
       // Shape and sanity, not speed: everything generated was applied and nothing dead-lettered.
       expect(ingest?.metrics.deadLettered).toBe(0);
       expect(ingest?.metrics.applied).toBeGreaterThan(1000);
-      const view = result.scenarios.find((s) => s.name === 'view-360');
-      expect(view?.metrics.non2xx).toBe(0);
-      expect(view?.metrics.errors).toBe(0);
+      // One view over the ingested demo graph, one over the synthetic graph written straight to the store.
+      const views = result.scenarios.filter((s) => s.name === 'view-360');
+      expect(views.map((v) => v.params.graph ?? 'demo').sort()).toEqual(['demo', 'synthetic']);
+      for (const view of views) {
+        expect(view.metrics).toMatchObject({ non2xx: 0, errors: 0, warmupMissingCustomers: 0 });
+      }
+      const load = result.scenarios.find((s) => s.name === 'view-graph-load');
+      expect(load?.metrics.customers).toBe(2_000);
       for (const s of result.scenarios) {
         for (const key of Object.keys(s.metrics)) expect(s.units[key]).toEqual(expect.any(String));
       }
