@@ -81,7 +81,8 @@ export const gremlinServer: ServerDefinition = {
     return {
       command: ctx.java,
       args: [
-        ...jvmFlags('2g', marker),
+        // 4 GiB: the full `c360 bench` keeps ~1M demo events' graph in memory; the heap is only touched as it fills.
+        ...jvmFlags('4g', marker),
         `-Dlogback.configurationFile=${join(assets, 'logback.xml')}`,
         '-cp',
         join(ctx.lib.jars, '*'),
