@@ -73,9 +73,20 @@ function mergeState(x: string): string {
   ].join('\n');
 }
 
+/**
+ * Write statements keep their first plan. Each batch grows the graph, so Neo4j found its
+ * statistics diverged and replanned these statements (≈ 40–80 ms each) about once per run,
+ * which cost more than the writes themselves (docs/benchmarks.md "Neo4j writes"). Their plan
+ * does not depend on statistics: MERGE on the uniqueness constraint is always a locking
+ * unique-index seek, and the edge MERGE expands between its two bound ends (Expand(Into)
+ * starts from the end of lower degree at run time).
+ */
+const KEEP_PLAN = 'CYPHER replan=skip';
+
 /** `SET …c360key` on every merged vertex takes its write lock before the state is read. */
 export function vertexMergeText(label: string): string {
   return [
+    KEEP_PLAN,
     'UNWIND $rows AS r',
     `MERGE (n:${vertexLabelText(label)} {${keys.id}: r.id})`,
     `SET n.${KEY} = r.key`,
@@ -90,6 +101,7 @@ export function vertexMergeText(label: string): string {
  */
 export function edgeMergeText(label: string, fromLabel: string, toLabel: string): string {
   return [
+    KEEP_PLAN,
     'UNWIND $rows AS r',
     `MERGE (a:${vertexLabelText(fromLabel)} {${keys.id}: r.from})`,
     `ON CREATE SET a.${KEY} = r.fromKey`,
