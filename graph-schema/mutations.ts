@@ -126,6 +126,14 @@ function pickProperty(a: PropertyState, b: PropertyState): PropertyState {
  */
 export function mergeStates(a: ElementState, b: ElementState): ElementState {
   const live = maxVersion(a.live, b.live);
+  // Hot path: an upserted edge adds a props-less state to each endpoint (and a new edge merges
+  // into an empty one). With no tombstone on either side nothing is dropped and no property is
+  // contested, so the merged props are the other side's, which can be shared instead of copied
+  // when they are a null-prototype record like the copy (states are never mutated).
+  if (a.tomb === null && b.tomb === null) {
+    if (hasNoKeys(b.props) && Object.getPrototypeOf(a.props) === null) return { live, tomb: null, props: a.props };
+    if (hasNoKeys(a.props) && Object.getPrototypeOf(b.props) === null) return { live, tomb: null, props: b.props };
+  }
   const tomb = maxVersion(a.tomb, b.tomb);
   const props: Record<string, PropertyState> = Object.create(null);
   for (const source of [a.props, b.props]) {
@@ -137,6 +145,11 @@ export function mergeStates(a: ElementState, b: ElementState): ElementState {
     }
   }
   return { live, tomb, props };
+}
+
+function hasNoKeys(record: object): boolean {
+  for (const _ in record) return false;
+  return true;
 }
 
 export function stateOfUpsert(props: JsonObject, version: Version): ElementState {

@@ -4,6 +4,10 @@
  * transaction the caller opened. Reads inside the transaction see its own writes, so each
  * step computes its index and counter deltas against the state left by the previous step;
  * the sum of the deltas is therefore exact whatever the batch contains.
+ *
+ * Edges read both endpoints' states, which the batch has almost always just written (a batch
+ * carries every upserted edge's endpoints): `EndpointStates` keeps the vertex states this batch
+ * has seen so those reads skip LMDB's lookup and decode.
  */
 import {
   EDGES,
@@ -69,11 +73,44 @@ function invalid(message: string): EmbeddedStoreError {
   return new EmbeddedStoreError('INVALID_ELEMENT', `EmbeddedStore.apply: ${message}`);
 }
 
+/**
+ * The vertex states of the current transaction, for edges' endpoint reads: what this batch
+ * wrote or read, else LMDB. Lives for one `writeBatch` (one transaction), so it can never
+ * outlive an aborted write. An edge uses only an endpoint's liveness, tombstone and timeline
+ * `ts` (see `endpointTimelineTs`), which survive LMDB's encoding unchanged, so a state held here
+ * gives the same answers as the one LMDB would decode. `writeVertex` itself still reads LMDB,
+ * so the merge always starts from the stored form.
+ */
+class EndpointStates {
+  private readonly states = new Map<string, ElementState>();
+
+  constructor(private readonly layout: EmbeddedLayout) {}
+
+  get(id: string): ElementState | undefined {
+    const held = this.states.get(id);
+    if (held !== undefined) return held;
+    const stored = this.layout.vertices.get(id);
+    if (stored !== undefined) this.states.set(id, stored);
+    return stored;
+  }
+
+  /** `state` was read from LMDB, or has just been written to it. */
+  seen(id: string, state: ElementState): void {
+    this.states.set(id, state);
+  }
+
+  put(id: string, state: ElementState): void {
+    this.layout.vertices.putSync(id, state);
+    this.states.set(id, state);
+  }
+}
+
 /** Runs inside a write transaction; throws to abort it. */
 export function writeBatch(layout: EmbeddedLayout, batch: GraphBatch): void {
   const counters = new Map<string, number>();
-  for (const v of batch.vertices) writeVertex(layout, v, counters);
-  for (const e of batch.edges) writeEdge(layout, e, counters);
+  const endpoints = new EndpointStates(layout);
+  for (const v of batch.vertices) writeVertex(layout, v, counters, endpoints);
+  for (const e of batch.edges) writeEdge(layout, e, counters, endpoints);
   for (const [name, delta] of counters) {
     if (delta === 0) continue;
     const key = [name.slice(0, 1), name.slice(2)];
@@ -87,13 +124,21 @@ function bump(counters: Map<string, number>, kind: 'v' | 'e', label: string, del
   counters.set(name, (counters.get(name) ?? 0) + delta);
 }
 
-function writeVertex(layout: EmbeddedLayout, write: VertexWrite, counters: Map<string, number>): void {
+function writeVertex(
+  layout: EmbeddedLayout,
+  write: VertexWrite,
+  counters: Map<string, number>,
+  endpoints: EndpointStates,
+): void {
   const id = vertexId(write);
   const stored = layout.vertices.get(id);
   const before = stored ?? EMPTY_STATE;
   const after = mergeStates(before, write.state);
-  if (stored !== undefined && sameState(before, after)) return;
-  layout.vertices.putSync(id, after);
+  if (stored !== undefined && sameState(before, after)) {
+    endpoints.seen(id, stored);
+    return;
+  }
+  endpoints.put(id, after);
 
   const wasLive = isLive(before);
   const nowLive = isLive(after);
@@ -114,7 +159,7 @@ function writeVertex(layout: EmbeddedLayout, write: VertexWrite, counters: Map<s
   if (oldTs === newTs && !visibilityChanged) return;
   const incident = incidentEdges(layout, id);
   if (oldTs !== newTs) moveTimelineEntries(layout, id, incident, oldTs, newTs);
-  if (visibilityChanged) recountIncidentEdges(layout, id, incident, before, after, counters);
+  if (visibilityChanged) recountIncidentEdges(layout, id, incident, before, after, counters, endpoints);
 }
 
 interface Incident {
@@ -187,6 +232,7 @@ function recountIncidentEdges(
   before: ElementState,
   after: ElementState,
   counters: Map<string, number>,
+  endpoints: EndpointStates,
 ): void {
   for (const { direction, label, neighbour } of incident) {
     // A self-loop has an entry in both directions but is one edge.
@@ -194,7 +240,7 @@ function recountIncidentEdges(
     const from = direction === 'o' ? id : neighbour;
     const to = direction === 'o' ? neighbour : id;
     const edge = layout.edges.get(edgeId(label, from, to)) ?? EMPTY_STATE;
-    const other = neighbour === id ? null : (layout.vertices.get(neighbour) ?? EMPTY_STATE);
+    const other = neighbour === id ? null : (endpoints.get(neighbour) ?? EMPTY_STATE);
     const ends = (self: ElementState) =>
       direction === 'o' ? ([self, other ?? self] as const) : ([other ?? self, self] as const);
     const [wasFrom, wasTo] = ends(before);
@@ -204,7 +250,12 @@ function recountIncidentEdges(
   }
 }
 
-function writeEdge(layout: EmbeddedLayout, write: EdgeWrite, counters: Map<string, number>): void {
+function writeEdge(
+  layout: EmbeddedLayout,
+  write: EdgeWrite,
+  counters: Map<string, number>,
+  endpoints: EndpointStates,
+): void {
   const from = vertexId(write.from);
   const to = vertexId(write.to);
   const id = edgeId(write.label, from, to);
@@ -213,20 +264,18 @@ function writeEdge(layout: EmbeddedLayout, write: EdgeWrite, counters: Map<strin
   if (sameState(before, after)) return;
   layout.edges.putSync(id, after);
 
-  const fromStored = layout.vertices.get(from);
-  const toStored = from === to ? fromStored : layout.vertices.get(to);
+  const fromStored = endpoints.get(from);
+  const toStored = from === to ? fromStored : endpoints.get(to);
   const fromState = fromStored ?? EMPTY_STATE;
   const toState = toStored ?? EMPTY_STATE;
   const wasLive = isLive(before);
   const nowLive = isLive(after);
   // BatchBuilder always carries an upserted edge's endpoints; a hand-built batch may not. Store
   // them as empty so that "never stored" keeps meaning "no incident edges" (see writeVertex).
-  if (nowLive && fromStored === undefined) layout.vertices.putSync(from, EMPTY_STATE);
-  if (nowLive && toStored === undefined && to !== from) layout.vertices.putSync(to, EMPTY_STATE);
+  if (nowLive && fromStored === undefined) endpoints.put(from, EMPTY_STATE);
+  if (nowLive && toStored === undefined && to !== from) endpoints.put(to, EMPTY_STATE);
   if (wasLive !== nowLive) {
-    const timelineKey = EDGES[write.label].timeline
-      ? [from, timelineTs(isLive(toState) ? visibleProps(toState) : EMPTY_PROPS), to, write.label]
-      : null;
+    const timelineKey = EDGES[write.label].timeline ? [from, endpointTimelineTs(toState), to, write.label] : null;
     if (nowLive) {
       layout.adjacency.putSync([from, 'o', write.label, to], true);
       layout.adjacency.putSync([to, 'i', write.label, from], true);
@@ -239,6 +288,19 @@ function writeEdge(layout: EmbeddedLayout, write: EdgeWrite, counters: Map<strin
   }
   const delta = Number(isEdgeVisible(after, fromState, toState)) - Number(isEdgeVisible(before, fromState, toState));
   bump(counters, 'e', write.label, delta);
+}
+
+/**
+ * `timelineTs(isLive(state) ? visibleProps(state) : {})` without building the visible props.
+ * A state held by `EndpointStates` may not have been through LMDB's encoding, which stores -0
+ * as 0: map it the same way, so the key is the one a decoded state would give.
+ */
+function endpointTimelineTs(state: ElementState): number {
+  if (!isLive(state) || !Object.hasOwn(state.props, 'ts')) return 0;
+  const p = state.props.ts;
+  if ((state.tomb !== null && p.v <= state.tomb) || p.value === null) return 0;
+  const ts = timelineTs({ ts: p.value });
+  return ts === 0 ? 0 : ts;
 }
 
 /** Equal states need no write: re-applying a batch touches nothing. */
