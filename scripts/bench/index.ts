@@ -375,17 +375,18 @@ export function renderMarkdown(result: BenchResult): string {
       .map(([k, v]) => `${k} ${v}`)
       .join(', ')}.`,
     '',
-    '| scenario | store | params | metric | value |',
-    '| --- | --- | --- | --- | --- |',
+    '| scenario | store | params | results |',
+    '| --- | --- | --- | --- |',
   ];
+  // One row per scenario: a table of a row per metric repeats the params dozens of times.
+  const cell = (pairs: string[]) => pairs.join('<br>').replaceAll('|', '\\|');
   for (const s of result.scenarios) {
-    const params = Object.entries(s.params)
-      .map(([k, v]) => `${k}=${v}`)
-      .join(' ');
-    for (const [k, v] of Object.entries(s.metrics)) {
-      lines.push(`| ${s.name} | ${s.store} | ${params} | ${k} | ${v} ${s.units[k] ?? ''} |`);
-    }
+    const params = cell(Object.entries(s.params).map(([k, v]) => `${k}=${v}`));
+    const metrics = cell(Object.entries(s.metrics).map(([k, v]) => `${k} **${v}** ${s.units[k] ?? ''}`.trim()));
+    lines.push(`| ${s.name} | ${s.store} | ${params} | ${metrics} |`);
   }
+  const notes = result.scenarios.flatMap((s) => s.notes.map((n) => `- ${s.name} (${s.store}): ${n}`));
+  if (notes.length > 0) lines.push('', 'Notes:', '', ...[...new Set(notes)]);
   return `${lines.join('\n')}\n`;
 }
 
