@@ -14,7 +14,7 @@ import {
   type VertexRef,
   vertexId,
 } from '../../graph-schema';
-import { createNeo4jStore, type Neo4jStoreOptions } from '../../services/graph/neo4j';
+import { createNeo4jStore, type Neo4jStoreOptions, planWriteStatements } from '../../services/graph/neo4j';
 import { getVerticesStatement, lookupStatement, searchStatement } from '../../services/graph/neo4j/cypher-reads';
 import { defineGraphStoreSuite, dumpGraph, referenceDump, referenceGraph } from '../conformance';
 import { testEndpoints } from '../helpers/infra';
@@ -214,6 +214,49 @@ describe('Neo4jStore against a live server', () => {
       expect(operators[1].some((o) => o.startsWith('NodeIndexSeek'))).toBe(true);
       expect(operators[2].filter((o) => o === 'NodeIndexSeekByRange')).toHaveLength(4);
       for (const names of operators) expect(names).not.toContain('AllNodesScan');
+    },
+    timeoutMs,
+  );
+
+  test(
+    'writes are planned as locking unique-index seeks, which no statistics can improve',
+    async () => {
+      // The write statements keep their first plan (CYPHER replan=skip), which may have been
+      // made on an empty graph: it must not be one that stops scaling as the graph grows.
+      await opened();
+      const p = uniqueName('plan');
+      const batch = coalesce([
+        {
+          op: 'upsertVertex',
+          label: 'Customer',
+          key: `${p}-c`,
+          props: { name: 'Ann' },
+          version: makeVersion(1, 'plan'),
+        },
+        {
+          op: 'upsertEdge',
+          label: 'PLACED',
+          from: ref('Customer', `${p}-c`),
+          to: ref('Order', `${p}-o`),
+          props: {},
+          version: makeVersion(2, 'plan'),
+        },
+      ]);
+      const statements = planWriteStatements(batch);
+      expect(statements).toHaveLength(3);
+      for (const statement of statements) {
+        expect(statement.text.startsWith('CYPHER replan=skip\n')).toBe(true);
+        const result = await driver.executeQuery(`EXPLAIN ${statement.text}`, statement.params, { database: 'neo4j' });
+        const names: string[] = [];
+        const walk = (plan: { operatorType: string; children: unknown[] }) => {
+          names.push(plan.operatorType.split('@')[0]);
+          for (const child of plan.children) walk(child as typeof plan);
+        };
+        walk(result.summary.plan as unknown as { operatorType: string; children: unknown[] });
+        expect(names).toContain('NodeUniqueIndexSeek(Locking)');
+        expect(names.filter((o) => /Scan/.test(o))).toEqual([]);
+        if (statement.text.includes('-[e:')) expect(names).toContain('Expand(Into)');
+      }
     },
     timeoutMs,
   );
