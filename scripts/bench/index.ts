@@ -179,7 +179,12 @@ async function serveScenarios(
 }
 
 /** Kafka ingest into every store (batched, then the baseline), each graph then served by the 360° view. */
-async function kafkaPart(options: BenchOptions, customers: number, demoDir: string): Promise<ScenarioResult[]> {
+async function kafkaPart(
+  options: BenchOptions,
+  customers: number,
+  demoDir: string,
+  record: (...results: ScenarioResult[]) => void,
+): Promise<void> {
   const { endpoints } = options.infra;
   const remote = options.stores.filter((s): s is 'gremlin' | 'neo4j' => s !== 'embedded');
   if (remote.length > 0 && options.infra.mode !== 'local') {
@@ -199,20 +204,18 @@ async function kafkaPart(options: BenchOptions, customers: number, demoDir: stri
   const produceBar = bar(options.progress, 'produce ', customers * 140);
   const produced = await produceDemoToKafka(kafka, demoDir, run, { partitions: 6, onProgress: follow(produceBar) });
   produceBar?.stop();
-  const out: ScenarioResult[] = [
-    {
-      name: 'produce-kafka',
-      store: 'embedded',
-      params: { customers, partitions: 6, acks: 'all' },
-      metrics: {
-        records: produced.records,
-        recordsPerSecond: Math.round(produced.records / produced.seconds),
-        seconds: Math.round(produced.seconds * 10) / 10,
-      },
-      units: { records: 'count', recordsPerSecond: 'records/s', seconds: 's' },
-      notes: ['the demo mix produced once; every store below consumes these topics with its own group'],
+  record({
+    name: 'produce-kafka',
+    store: 'embedded',
+    params: { customers, partitions: 6, acks: 'all' },
+    metrics: {
+      records: produced.records,
+      recordsPerSecond: Math.round(produced.records / produced.seconds),
+      seconds: Math.round(produced.seconds * 10) / 10,
     },
-  ];
+    units: { records: 'count', recordsPerSecond: 'records/s', seconds: 's' },
+    notes: ['the demo mix produced once; every store below consumes these topics with its own group'],
+  });
   const urlOf = (store: BenchStore) =>
     store === 'gremlin' ? endpoints.gremlin.url : store === 'neo4j' ? endpoints.neo4j.url : null;
   const ingest = async (store: BenchStore, naive: boolean): Promise<KafkaIngestRun> => {
@@ -243,13 +246,13 @@ async function kafkaPart(options: BenchOptions, customers: number, demoDir: stri
       const naive = await ingest(store, true);
       naive.cleanup();
       const batched = await ingest(store, false);
-      out.push(
+      record(
         store === 'embedded' ? batched.result : await withServerFootprint(options.infra, store, batched.result),
         naive.result,
         ratioResult(store, batched, naive),
       );
       try {
-        out.push(...(await serveScenarios(options, store, batched, customers, run)));
+        record(...(await serveScenarios(options, store, batched, customers, run)));
       } finally {
         batched.cleanup();
       }
@@ -258,7 +261,6 @@ async function kafkaPart(options: BenchOptions, customers: number, demoDir: stri
     // Leave the local test servers as lean as the bench found them.
     for (const store of remote) await clearRemoteGraph(store, endpoints);
   }
-  return out;
 }
 
 export async function runBench(options: BenchOptions): Promise<BenchResult> {
@@ -266,19 +268,25 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   const customers = options.customers ?? (options.quick ? 100 : 7_000);
   const scenarios: ScenarioResult[] = [];
   const wants = (part: BenchPart) => options.only.has(part);
+  const partial = join(options.outDir, 'partial.json');
+  // A long run that fails late keeps what it measured: partial.json is rewritten after every result.
+  const record = (...results: ScenarioResult[]) => {
+    scenarios.push(...results);
+    writeFileSync(partial, `${JSON.stringify({ startedAt, command: options.command, scenarios }, null, 2)}\n`);
+  };
 
   if (wants('ingest')) {
     const demo = await ensureDemo(options.outDir, customers);
     if (options.kafka) {
-      scenarios.push(...(await kafkaPart(options, customers, demo.dir)));
+      await kafkaPart(options, customers, demo.dir, record);
     } else {
       // No servers: the demo files straight into the embedded store's pipeline (what CI's --quick run does).
       const ingestBar = bar(options.progress, 'ingest  ', demo.events || customers * 140);
       const ingest = await ingestScenario(options.root, demo.dir, { customers, concurrency: 4 }, follow(ingestBar));
       ingestBar?.stop();
-      scenarios.push(ingest.result);
+      record(ingest.result);
       try {
-        scenarios.push(
+        record(
           ...(await viewScenarios(options.root, ingest.dataDir, {
             customers,
             durationSeconds: options.quick ? 3 : 20,
@@ -303,7 +311,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       connectUrl: options.infra.endpoints.connect.url,
       postgresUrl: options.infra.endpoints.postgres.connectionString,
     };
-    scenarios.push(await cdcFreshnessScenario({ samples: options.quick ? 5 : 100, warmup: 5, ...servers }));
+    record(await cdcFreshnessScenario({ samples: options.quick ? 5 : 100, warmup: 5, ...servers }));
     const loaded = await cdcFreshnessScenario({
       samples: options.quick ? 5 : 200,
       warmup: 5,
@@ -311,7 +319,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       loadRows: options.quick ? 200 : 5_000,
       ...servers,
     });
-    scenarios.push(
+    record(
       ingested
         ? loaded
         : {
@@ -324,7 +332,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   if (wants('view-graph')) {
     // The 360° view on a graph far larger than the demo: written straight to the embedded store, then served.
     const loadBar = bar(options.progress, 'graph   ', options.viewCustomers);
-    scenarios.push(
+    record(
       ...(await viewGraphScenario(options.root, {
         customers: options.viewCustomers,
         durationSeconds: options.quick ? 3 : 20,
@@ -337,13 +345,13 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
 
   // In-process scenarios over generated graphs (they do not need the demo data).
   if (wants('segments')) {
-    scenarios.push(
+    record(
       await segmentPreviewScenario(options.quick ? { customers: 2_000, runs: 1 } : { customers: 100_000, runs: 3 }),
     );
   }
-  if (wants('subscriptions')) scenarios.push(await subscriptionLatencyScenario({ samples: options.quick ? 20 : 500 }));
+  if (wants('subscriptions')) record(await subscriptionLatencyScenario({ samples: options.quick ? 20 : 500 }));
   if (wants('analytics')) {
-    scenarios.push(
+    record(
       ...analyticsBenchScenario(
         options.quick
           ? { sizes: [10_000], similarityQueries: 20, betweennessNodes: 0 }

@@ -25,6 +25,11 @@ function serverYaml(endpoints: InfraEndpoints): string {
 host: ${host}
 port: ${port}
 evaluationTimeout: 60000
+# One traversal at a time: plain TinkerGraph is not safe for concurrent writers. Two requests adding
+# edges to one vertex at once corrupted its edge set (a later drop() failed with
+# ArrayIndexOutOfBoundsException in TinkerVertex.remove during the full bench). Production backends
+# (JanusGraph, Neptune) are transactional and take concurrent writers.
+gremlinPool: 1
 channelizer: org.apache.tinkerpop.gremlin.server.channel.WebSocketChannelizer
 graphs: {
   graph: ${join(assets, 'tinkergraph.properties')}}
