@@ -169,6 +169,7 @@ export interface KafkaIngestRun {
   /** The embedded run's data dir (its graph is served by the view scenario); removed by cleanup. */
   readonly dataDir: string;
   readonly eventsPerSecond: number;
+  readonly elementsPerSecond: number;
   cleanup(): void;
 }
 
@@ -197,9 +198,11 @@ export async function kafkaIngestScenario(
     onProgress,
   );
   const eventsPerSecond = r.measuredSeconds > 0 ? Math.round(r.measuredRecords / r.measuredSeconds) : 0;
+  const elementsPerSecond = r.measuredSeconds > 0 ? Math.round(r.elementsWritten / r.measuredSeconds) : 0;
   return {
     dataDir,
     eventsPerSecond,
+    elementsPerSecond,
     cleanup: () => rmSync(dataDir, { recursive: true, force: true }),
     result: {
       name: params.naive ? 'ingest-kafka-naive' : 'ingest-kafka',
@@ -214,6 +217,8 @@ export async function kafkaIngestScenario(
         committed: r.committed,
         caughtUp: r.caughtUp ? 1 : 0,
         eventsPerSecond,
+        elementsWritten: r.elementsWritten,
+        elementsPerSecond,
         measuredSeconds: Math.round(r.measuredSeconds * 10) / 10,
         joinSeconds: Math.round(r.joinSeconds * 10) / 10,
         peakRssMiB: r.peakRssMiB ?? 0,
@@ -225,6 +230,8 @@ export async function kafkaIngestScenario(
         committed: 'records',
         caughtUp: 'bool',
         eventsPerSecond: 'events/s',
+        elementsWritten: 'count',
+        elementsPerSecond: 'elements/s',
         measuredSeconds: 's',
         joinSeconds: 's',
         peakRssMiB: 'MiB',
