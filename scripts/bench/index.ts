@@ -326,13 +326,29 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       postgresUrl: options.infra.endpoints.postgres.connectionString,
     };
     record(await cdcFreshnessScenario({ samples: options.quick ? 5 : 100, warmup: 5, ...servers }));
-    const loaded = await cdcFreshnessScenario({
-      samples: options.quick ? 5 : 200,
-      warmup: 5,
-      loadRowsPerSecond,
-      loadRows: options.quick ? 200 : 5_000,
-      ...servers,
-    });
+    const underLoad = async (rowsPerSecond: number): Promise<ScenarioResult> => {
+      try {
+        return await cdcFreshnessScenario({
+          samples: options.quick ? 5 : 200,
+          warmup: 5,
+          loadRowsPerSecond: rowsPerSecond,
+          loadRows: options.quick ? 200 : 5_000,
+          sampleTimeoutMs: 60_000,
+          ...servers,
+        });
+      } catch (error) {
+        // A path that cannot keep up is a result, not a crash: its lag grows until a change times out.
+        return {
+          name: 'cdc-freshness',
+          store: 'embedded',
+          params: { load: 'background', targetRowChangesPerSecond: rowsPerSecond },
+          metrics: { keptUp: 0, sampleTimeoutSeconds: 60 },
+          units: { keptUp: 'bool', sampleTimeoutSeconds: 's' },
+          notes: [`did not keep up: ${error instanceof Error ? error.message : String(error)}`],
+        };
+      }
+    };
+    const loaded = await underLoad(loadRowsPerSecond);
     record(
       ingested
         ? loaded
@@ -341,6 +357,9 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
             notes: [...loaded.notes, 'no embedded ingest ran in this command: the load is a fixed 500 rows/s'],
           },
     );
+    // Half the mix's rate can be more than Debezium and the worker sustain for one table; a fixed,
+    // modest load then still says what a busy CRM database's changes cost in freshness.
+    if (loaded.metrics.keptUp === 0 && loadRowsPerSecond > 500) record(await underLoad(500));
   }
 
   if (wants('view-graph')) {
