@@ -8,6 +8,7 @@ import type { Client } from 'pg';
 import { redactConnectorConfig } from '../../services/connect';
 import { connectPostgres, createCdcTestSource } from '../helpers/cdc-postgres';
 import { secureRandom } from '../helpers/unique';
+import { waitFor } from '../helpers/wait-for';
 
 jest.setTimeout(300_000);
 
@@ -54,7 +55,11 @@ describe('c360 connectors against Kafka Connect', () => {
       source.connector = null;
       expect(removed).toEqual({ deleted: true, slotDropped: true });
       expect(await slots()).toBe(0);
-      expect((await source.service.status(connector.name)).state).toBe('MISSING');
+      // Connect answers DELETE before its herder has removed the connector's status: for a moment
+      // it reads UNASSIGNED (seen in CI), then the connector is gone.
+      await waitFor(async () => (await source.service.status(connector.name)).state === 'MISSING', {
+        description: `${connector.name} to be gone from Connect's status`,
+      });
       expect(await source.service.remove(connector.name)).toEqual({ deleted: false, slotDropped: false });
     } finally {
       await source.cleanup();
