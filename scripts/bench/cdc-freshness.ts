@@ -31,6 +31,7 @@ import {
 import { createEmbeddedStore } from '../../services/graph';
 import { cdcTopicPattern, createKafkaIngestWorker } from '../../services/kafka';
 import type { ScenarioResult } from './bench-result';
+import { LATENCY_UNITS, summarizeLatency } from './latency';
 import { type LoadReport, type PacedLoad, spreadIndex, startPacedLoad } from './load-generator';
 
 export interface CdcFreshnessOptions {
@@ -68,12 +69,6 @@ async function deleteTopics(kafka: Kafka, prefix: string): Promise<void> {
   }
 }
 
-function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
-}
-
-const round = (ms: number) => Math.round(ms * 10) / 10;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Below this share of the target rate the note says PostgreSQL (or the bench) did not keep up. */
@@ -278,14 +273,8 @@ export async function cdcFreshnessScenario(options: CdcFreshnessOptions): Promis
     for (const step of steps) await step().catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
   }
-  const sorted = [...latencies].sort((a, b) => a - b);
-  const latency = {
-    p50Ms: round(percentile(sorted, 50)),
-    p99Ms: round(percentile(sorted, 99)),
-    maxMs: round(sorted[sorted.length - 1] ?? 0),
-    samples: sorted.length,
-  };
-  const latencyUnits = { p50Ms: 'ms', p99Ms: 'ms', maxMs: 'ms', samples: 'count' };
+  const latency = summarizeLatency(latencies);
+  const latencyUnits = LATENCY_UNITS;
   const notes = [
     'PostgreSQL commit → Debezium (pgoutput) → Kafka → Kafka ingest worker → embedded store → GraphQL HTTP query',
     `GraphQL polled every ${pollMs} ms: a sample can read up to one poll interval late`,

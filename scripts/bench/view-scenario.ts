@@ -10,6 +10,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { ScenarioResult } from './bench-result';
+import { LATENCY_UNITS, summarizeLatency } from './latency';
 import { type LoadReport, segmentBatchSender, startPacedLoad } from './load-generator';
 import { peakRssMiB } from './machine';
 
@@ -58,13 +59,6 @@ async function waitReady(url: string, child: ChildProcess, timeoutMs: number): P
 function customerIdOf(index: number): string {
   return `Customer:C${String(index + 1).padStart(7, '0')}`;
 }
-
-function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
-}
-
-const round = (ms: number) => Math.round(ms * 10) / 10;
 
 /** A graph server the hub uses instead of its embedded store (C360_GRAPH / C360_GRAPH_URL). */
 export interface GraphTarget {
@@ -345,14 +339,8 @@ export async function freshnessScenario(hub: RunningHub, params: FreshnessParams
   } finally {
     report = load ? await load.stop() : null;
   }
-  samples.sort((a, b) => a - b);
-  const latency = {
-    p50Ms: round(percentile(samples, 50)),
-    p99Ms: round(percentile(samples, 99)),
-    maxMs: round(samples[samples.length - 1] ?? 0),
-    samples: samples.length,
-  };
-  const latencyUnits = { p50Ms: 'ms', p99Ms: 'ms', maxMs: 'ms', samples: 'count' };
+  const latency = summarizeLatency(samples);
+  const latencyUnits = LATENCY_UNITS;
   const probeNote = 'POST /v1/track → event visible on the timeline via GraphQL (polled back to back)';
   if (!report) {
     return {

@@ -32,6 +32,12 @@ const open = (overrides: Partial<Neo4jStoreOptions> = {}) =>
 
 defineGraphStoreSuite('neo4j', async () => ({ store: await open() }), { timeoutMs: 900_000 });
 
+/** The operator names of an EXPLAIN plan, depth first, without the runtime suffix (`@neo4j`). */
+function planOperators(plan: unknown): string[] {
+  const node = plan as { operatorType: string; children: unknown[] };
+  return [node.operatorType.split('@')[0], ...node.children.flatMap(planOperators)];
+}
+
 describe('Neo4jStore against a live server', () => {
   const stores: GraphStore[] = [];
   let driver: Driver;
@@ -202,12 +208,7 @@ describe('Neo4jStore against a live server', () => {
       for (const statement of plans) {
         if (statement === null) throw new Error('expected a statement');
         const result = await driver.executeQuery(`EXPLAIN ${statement.text}`, statement.params, { database: 'neo4j' });
-        const names: string[] = [];
-        const walk = (plan: { operatorType: string; children: unknown[] }) => {
-          names.push(plan.operatorType.split('@')[0]);
-          for (const child of plan.children) walk(child as typeof plan);
-        };
-        walk(result.summary.plan as unknown as { operatorType: string; children: unknown[] });
+        const names = planOperators(result.summary.plan);
         operators.push(names);
       }
       expect(operators[0]).toContain('NodeUniqueIndexSeek');
@@ -247,12 +248,7 @@ describe('Neo4jStore against a live server', () => {
       for (const statement of statements) {
         expect(statement.text.startsWith('CYPHER replan=skip\n')).toBe(true);
         const result = await driver.executeQuery(`EXPLAIN ${statement.text}`, statement.params, { database: 'neo4j' });
-        const names: string[] = [];
-        const walk = (plan: { operatorType: string; children: unknown[] }) => {
-          names.push(plan.operatorType.split('@')[0]);
-          for (const child of plan.children) walk(child as typeof plan);
-        };
-        walk(result.summary.plan as unknown as { operatorType: string; children: unknown[] });
+        const names = planOperators(result.summary.plan);
         expect(names).toContain('NodeUniqueIndexSeek(Locking)');
         expect(names.filter((o) => /Scan/.test(o))).toEqual([]);
         if (statement.text.includes('-[e:')) expect(names).toContain('Expand(Into)');
