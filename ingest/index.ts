@@ -1,3 +1,5 @@
+export * from './cdc-pipeline';
+export * from './cdc-truncate-gate';
 export * from './dead-letter';
 export * from './dedupe';
 export * from './errors';

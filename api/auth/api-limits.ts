@@ -19,7 +19,7 @@ export interface ApiLimits {
   readonly corsOrigins: readonly string[];
 }
 
-/** Library defaults; services/config resolves the same names from flags and environment. */
+/** Library defaults; app/config resolves the same names from flags and environment. */
 export const DEFAULT_API_LIMITS: ApiLimits = {
   maxDepth: 12,
   maxComplexity: 50_000,

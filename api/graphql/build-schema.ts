@@ -13,7 +13,7 @@ import { mergePolicies, type SchemaPolicy } from '../auth/field-policy';
 import { secureSchema } from '../auth/secure-schema';
 import type { SecurityAuditLog } from '../auth/security-audit-log';
 import type { GraphQLModule } from '../http-app';
-import { MODULE_POLICIES } from './policies';
+import { basePolicy } from './policies';
 import { resolvers } from './resolvers';
 import { typeDefs } from './type-defs';
 
@@ -22,9 +22,9 @@ export interface SchemaSecurity {
   readonly logger?: Logger;
 }
 
-/** The declared policies of the known modules, plus those modules bring themselves. */
+/** The base schema's policy plus the policies the modules bring. */
 export function schemaPolicy(modules: readonly GraphQLModule[] = []): SchemaPolicy {
-  return mergePolicies([...MODULE_POLICIES, ...modules.flatMap((m) => (m.policy ? [m.policy] : []))]);
+  return mergePolicies([basePolicy, ...modules.flatMap((m) => (m.policy ? [m.policy] : []))]);
 }
 
 /** The merged schema before policies are applied (tests compare its root fields with the policy). */

@@ -21,7 +21,7 @@ import {
   pagerankCsr,
   similarCsr,
   similarGraphology,
-} from '../../services/analytics';
+} from '../../features/analytics';
 import type { ScenarioResult } from './bench-result';
 
 export interface AnalyticsBenchOptions {

@@ -19,10 +19,9 @@ import pino from 'pino';
 import { Registry } from 'prom-client';
 import { createHttpApp, startHttpServer } from '../../api';
 import { defaultMappings } from '../../graph-schema';
-import { createFileDeadLetterSink, createLmdbDedupe } from '../../ingest';
+import { createCdcPipeline, createFileDeadLetterSink, createLmdbDedupe } from '../../ingest';
 import { createDecoders } from '../../ingest/decoders';
 import {
-  createCdcPipeline,
   createConnectConfig,
   createConnectorService,
   createKafkaConnectClient,

@@ -7,9 +7,9 @@
  */
 import pino from 'pino';
 import { Registry } from 'prom-client';
+import { createConfig } from '../../app/config';
+import { createIngest, openGraphStore } from '../../app/processes';
 import type { RawMessage, SourceKind } from '../../ingest';
-import { createConfig } from '../../services/config';
-import { createIngest, openGraphStore } from '../../services/processes';
 import { DEMO_FILES, readDemoFile } from '../demo';
 import { diskUsageBytes } from './disk-usage';
 import { peakRssMiB } from './machine';

@@ -1,6 +1,6 @@
 /**
  * Composition root of the Kafka ingest benchmark's child process: the worker's
- * own composition (services/processes/worker.ts — Kafka client and dead-letter
+ * own composition (app/processes/worker.ts — Kafka client and dead-letter
  * producer, store, ingest pipeline, consumer-group worker) consuming topics the
  * parent filled, until its group has committed every offset or time runs out.
  * Committed means durable: the worker commits only after the store resolved.
@@ -11,9 +11,9 @@
  */
 import pino from 'pino';
 import { Registry } from 'prom-client';
+import { createConfig } from '../../app/config';
+import { connectKafka, createIngest, createIngestWorker, openGraphStore } from '../../app/processes';
 import type { GraphStore } from '../../graph-schema';
-import { createConfig } from '../../services/config';
-import { connectKafka, createIngest, createIngestWorker, openGraphStore } from '../../services/processes';
 import { diskUsageBytes } from './disk-usage';
 import { peakRssMiB } from './machine';
 import { oneCallPerElement, withApply } from './naive-store';

@@ -11,9 +11,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createEmbeddedSegmentEvaluator, parseSegmentDefinition } from '../../features/segments';
 import { BatchBuilder, type GraphStore, makeVersion } from '../../graph-schema';
 import { createEmbeddedStore } from '../../services/graph/embedded';
-import { createEmbeddedSegmentEvaluator, parseSegmentDefinition } from '../../services/segments';
 import { createPrng } from '../demo/prng';
 import type { ScenarioResult } from './bench-result';
 

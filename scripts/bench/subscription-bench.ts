@@ -14,12 +14,10 @@ import pino from 'pino';
 import { Registry } from 'prom-client';
 import WebSocket from 'ws';
 import { createHttpApp, type RunningHttpServer, startHttpServer } from '../../api';
-import {
-  type ChangeFeed,
-  createChangeFeed,
-  createHealthModule,
-  createSubscriptionsModule,
-} from '../../api/graphql/health/index';
+import { type ActionBus, createActionBus, createFileActionSink } from '../../features/actions';
+import { type ChangeFeed, createChangeFeed, createSubscriptionsModule } from '../../features/actions/graphql';
+import { createHealthConfig, createProactiveCare, type HealthConfig, type ProactiveCare } from '../../features/health';
+import { createHealthModule } from '../../features/health/graphql';
 import { defaultMappings, type GraphStore } from '../../graph-schema';
 import {
   createEventMapper,
@@ -30,9 +28,7 @@ import {
   type RawMessage,
 } from '../../ingest';
 import { createDecoders } from '../../ingest/decoders';
-import { type ActionBus, createActionBus, createFileActionSink } from '../../services/actions';
 import { createEmbeddedStore } from '../../services/graph';
-import { createHealthConfig, createProactiveCare, type HealthConfig, type ProactiveCare } from '../../services/health';
 import type { ScenarioResult } from './bench-result';
 
 export const WRITE_KEY = 'proactive-care';

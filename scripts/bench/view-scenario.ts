@@ -134,7 +134,7 @@ export async function withHub<T>(
     [
       '-r',
       'tsx/cjs',
-      join(root, 'scripts/cli.ts'),
+      join(root, 'app/cli.ts'),
       'start',
       '--data-dir',
       dataDir,

@@ -1,7 +1,7 @@
 /**
  * Where the connectors run and what they read: Kafka Connect's REST URL, the
  * source database as Connect reaches it, and the names a deployment chooses.
- * Same rule as services/config: explicit options over environment over
+ * Same rule as app/config: explicit options over environment over
  * defaults (which are the local `c360 infra` servers); a bad value is a
  * `ConfigError` naming the setting.
  */
@@ -21,7 +21,7 @@ export interface PostgresSource {
 export interface ConnectConfig {
   readonly connectUrl: string;
   readonly postgres: PostgresSource;
-  /** Debezium `topic.prefix`: topics are `<prefix>.<schema>.<table>` (services/config's cdcPrefix). */
+  /** Debezium `topic.prefix`: topics are `<prefix>.<schema>.<table>` (app/config's cdcPrefix). */
   readonly cdcPrefix: string;
   /** The schema holding the CRM tables. */
   readonly crmSchema: string;

@@ -1,5 +1,3 @@
-export * from './cdc-pipeline';
-export * from './cdc-truncate-gate';
 export * from './connect-config';
 export * from './connect-error';
 export * from './connector-commands';

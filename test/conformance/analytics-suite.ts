@@ -9,6 +9,16 @@
  * similarity, component membership, degree) or on its own vertices, so the
  * suite also runs against a shared server that holds other data.
  */
+
+import {
+  addProjectedEdge,
+  CUSTOMER_GRAPH,
+  createAnalyticsService,
+  createProjectionGraph,
+  loadProjection,
+  type ProjectionGraph,
+  toCsr,
+} from '../../features/analytics';
 import {
   coalesce,
   type EdgeLabel,
@@ -18,15 +28,6 @@ import {
   type VertexLabel,
   type VertexRef,
 } from '../../graph-schema';
-import {
-  addProjectedEdge,
-  CUSTOMER_GRAPH,
-  createAnalyticsService,
-  createProjectionGraph,
-  loadProjection,
-  type ProjectionGraph,
-  toCsr,
-} from '../../services/analytics';
 import type { CreatedStore } from './graph-store-suite';
 
 export interface AnalyticsSuiteOptions {

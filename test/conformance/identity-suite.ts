@@ -8,9 +8,6 @@
  * Isolation: every test builds its ids from a fresh random prefix.
  */
 import { randomUUID } from 'node:crypto';
-import { coalesce, defaultMappings, type GraphStore, type Mutation, vertexId } from '../../graph-schema';
-import { createEventMapper, type RawMessage, type SourceKind } from '../../ingest';
-import { createDecoders } from '../../ingest/decoders';
 import {
   type AuditLog,
   createCustomerForgetter,
@@ -19,7 +16,10 @@ import {
   createMemoryAuditLog,
   type IdentityRulesInput,
   type Profile,
-} from '../../services/identity';
+} from '../../features/identity';
+import { coalesce, defaultMappings, type GraphStore, type Mutation, vertexId } from '../../graph-schema';
+import { createEventMapper, type RawMessage, type SourceKind } from '../../ingest';
+import { createDecoders } from '../../ingest/decoders';
 import type { CreatedStore } from './graph-store-suite';
 
 export interface IdentitySuiteOptions {

@@ -7,6 +7,13 @@
  * every definition is wrapped in `and: [{ trait suite = <prefix> }, …]`, so counts
  * and pages are exact even when the server holds other data.
  */
+
+import {
+  type Condition,
+  parseSegmentDefinition,
+  type SegmentDefinition,
+  type SegmentEvaluator,
+} from '../../features/segments';
 import {
   BatchBuilder,
   type EdgeLabel,
@@ -17,12 +24,6 @@ import {
   type VertexLabel,
   type VertexRef,
 } from '../../graph-schema';
-import {
-  type Condition,
-  parseSegmentDefinition,
-  type SegmentDefinition,
-  type SegmentEvaluator,
-} from '../../services/segments';
 import type { CreatedStore } from './graph-store-suite';
 
 export const DAY = 86_400_000;

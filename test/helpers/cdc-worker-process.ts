@@ -13,13 +13,12 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import pino from 'pino';
 import { Registry } from 'prom-client';
+import { createConfig } from '../../app/config';
+import { openGraphStore } from '../../app/processes/hub';
+import { connectKafka, createIngestWorker } from '../../app/processes/worker';
 import { defaultMappings } from '../../graph-schema';
-import { createLmdbDedupe, createPipelineMetrics } from '../../ingest';
+import { createCdcPipeline, createLmdbDedupe, createPipelineMetrics } from '../../ingest';
 import { createDecoders } from '../../ingest/decoders';
-import { createConfig } from '../../services/config';
-import { createCdcPipeline } from '../../services/connect';
-import { openGraphStore } from '../../services/processes/hub';
-import { connectKafka, createIngestWorker } from '../../services/processes/worker';
 import { dumpWholeGraph } from './graph-dump';
 
 async function main(): Promise<void> {

@@ -9,6 +9,7 @@ import pino from 'pino';
 import { Registry } from 'prom-client';
 import { defaultMappings, type GraphStore } from '../../graph-schema';
 import {
+  createCdcPipeline,
   createEventMapper,
   createFileDeadLetterSink,
   createLmdbDedupe,
@@ -20,7 +21,6 @@ import {
   type SourceKind,
 } from '../../ingest';
 import { createDecoders } from '../../ingest/decoders';
-import { createCdcPipeline } from '../../services/connect';
 import { createEmbeddedStore } from '../../services/graph';
 
 export interface TestPipeline {

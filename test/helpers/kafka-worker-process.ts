@@ -5,8 +5,8 @@
  * Tests kill it with SIGKILL to prove nothing is lost or applied twice.
  */
 import pino from 'pino';
-import { createConfig } from '../../services/config';
-import { startWorker } from '../../services/processes/worker';
+import { createConfig } from '../../app/config';
+import { startWorker } from '../../app/processes/worker';
 
 async function main(): Promise<void> {
   const config = createConfig({}, process.env);

@@ -22,7 +22,7 @@ describe('c360 bench --quick --kafka (embedded, gremlin, neo4j)', () => {
       const args = ['bench', '--quick', '--kafka', '--stores', 'embedded,gremlin,neo4j', '--only', 'ingest'];
       await run(
         process.execPath,
-        ['-r', 'tsx/cjs', join(root, 'scripts/cli.ts'), ...args, '--naive-seconds', '10', '--out', out],
+        ['-r', 'tsx/cjs', join(root, 'app/cli.ts'), ...args, '--naive-seconds', '10', '--out', out],
         { cwd: root, maxBuffer: 16 * 1024 * 1024 },
       );
       const result = benchResultSchema.parse(JSON.parse(readFileSync(join(out, 'latest.json'), 'utf8')));

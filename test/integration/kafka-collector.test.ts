@@ -4,9 +4,9 @@
  * from the topic, so they appear in the graph exactly as if applied directly.
  */
 import type { Admin, Kafka } from 'kafkajs';
+import { createConfig } from '../../app/config';
+import { type Hub, startHub } from '../../app/processes';
 import type { RawMessage } from '../../ingest';
-import { createConfig } from '../../services/config';
-import { type Hub, startHub } from '../../services/processes';
 import { dumpWholeGraph } from '../helpers/graph-dump';
 import {
   allTopicNames,

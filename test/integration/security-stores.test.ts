@@ -8,15 +8,15 @@
  */
 import { createHash } from 'node:crypto';
 import { buildClientSchema, getIntrospectionQuery, type IntrospectionQuery } from 'graphql';
-import { createIdentityModule } from '../../api/graphql/identity';
-import { BatchBuilder, type GraphStore, makeVersion, type Vertex } from '../../graph-schema';
-import { createGremlinStore, createNeo4jStore } from '../../services/graph';
 import {
   createCustomerForgetter,
   createIdentityResolver,
   createIdentityRules,
   createMemoryAuditLog,
-} from '../../services/identity';
+} from '../../features/identity';
+import { createIdentityModule } from '../../features/identity/graphql';
+import { BatchBuilder, type GraphStore, makeVersion, type Vertex } from '../../graph-schema';
+import { createGremlinStore, createNeo4jStore } from '../../services/graph';
 import { testEndpoints } from '../helpers/infra';
 import { uniqueName } from '../helpers/unique';
 import { waitFor } from '../helpers/wait-for';

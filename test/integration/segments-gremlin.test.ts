@@ -3,9 +3,9 @@
  * the real Gremlin Server the integration globalSetup starts, over the Gremlin store's data.
  */
 import * as gremlin from 'gremlin';
+import { createGremlinSegmentEvaluator } from '../../features/segments';
 import { createInfraConfig } from '../../scripts/infra/config';
 import { createGremlinStore } from '../../services/graph/gremlin';
-import { createGremlinSegmentEvaluator } from '../../services/segments';
 import { defineSegmentSuite } from '../conformance/segment-suite';
 
 const endpoint = createInfraConfig().endpoints.gremlin;

@@ -3,8 +3,8 @@
  * by the real Neo4j the integration globalSetup starts, over the Neo4j store's data.
  */
 import neo4j, { type Driver } from 'neo4j-driver';
+import { type CypherReader, createCypherSegmentEvaluator } from '../../features/segments';
 import { createNeo4jStore } from '../../services/graph/neo4j';
-import { type CypherReader, createCypherSegmentEvaluator } from '../../services/segments';
 import { defineSegmentSuite } from '../conformance/segment-suite';
 import { testEndpoints } from '../helpers/infra';
 

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createActionBus, createFileActionSink, type HubAction, readActionLog } from '../../services/actions';
+import { createActionBus, createFileActionSink, type HubAction, readActionLog } from '../../features/actions';
 
 const action = (id: string, subjectId = 'Customer:C1'): HubAction => ({
   id,

@@ -12,7 +12,7 @@ describe('c360 bench --quick', () => {
   it('runs every scenario and writes a well-formed result file and markdown table', async () => {
     const out = mkdtempSync(join(tmpdir(), 'c360-bench-'));
     try {
-      await run(process.execPath, ['-r', 'tsx/cjs', join(root, 'scripts/cli.ts'), 'bench', '--quick', '--out', out], {
+      await run(process.execPath, ['-r', 'tsx/cjs', join(root, 'app/cli.ts'), 'bench', '--quick', '--out', out], {
         cwd: root,
         maxBuffer: 16 * 1024 * 1024,
       });

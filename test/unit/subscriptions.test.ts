@@ -1,12 +1,12 @@
 import { type Client, createClient } from 'graphql-ws';
 import WebSocket from 'ws';
+import { createHealthConfig } from '../../features/health';
 import {
   type ProactiveCareServer,
   startProactiveCareServer,
   telemetryMessage,
   WRITE_KEY,
 } from '../../scripts/bench/subscription-bench';
-import { createHealthConfig } from '../../services/health';
 import { waitFor } from '../helpers/wait-for';
 
 const T = Date.UTC(2026, 9, 31, 10);

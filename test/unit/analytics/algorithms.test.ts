@@ -16,7 +16,7 @@ import {
   similarGraphology,
   toCsr,
   transposeCsr,
-} from '../../../services/analytics';
+} from '../../../features/analytics';
 
 /** A projection of Customer vertices named c<i> joined by the given pairs. */
 function graphOf(pairs: readonly [string, string][], orientation: 'undirected' | 'directed' = 'undirected') {

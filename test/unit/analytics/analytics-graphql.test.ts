@@ -1,6 +1,6 @@
-import { createAnalyticsModule } from '../../../api/graphql/analytics';
+import { createAnalyticsService } from '../../../features/analytics';
+import { createAnalyticsModule } from '../../../features/analytics/graphql';
 import { coalesce, type GraphStore } from '../../../graph-schema';
-import { createAnalyticsService } from '../../../services/analytics';
 import { analyticsFixture } from '../../conformance/analytics-suite';
 import { type ApiHarness, startApi } from '../api/api-harness';
 

@@ -1,14 +1,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { coalesce, type GraphStore } from '../../../graph-schema';
 import {
   CUSTOMER_GRAPH,
   createAnalyticsService,
   loadProjection,
   runAlgorithm,
   toCsr,
-} from '../../../services/analytics';
+} from '../../../features/analytics';
+import { coalesce, type GraphStore } from '../../../graph-schema';
 import { createEmbeddedStore } from '../../../services/graph';
 import { analyticsFixture, defineAnalyticsSuite } from '../../conformance/analytics-suite';
 

@@ -19,7 +19,7 @@ import {
   startHttpServer,
 } from '../../../api';
 import type { ApiKeyConfig, AuthConfig, ModulePolicy, Role, SecurityAuditLog } from '../../../api/auth';
-import { MODULE_POLICIES } from '../../../api/graphql/policies';
+import { MODULE_POLICIES } from '../../../features/policies';
 import type { GraphStore } from '../../../graph-schema';
 import type { IngestPipeline, PipelineOptions } from '../../../ingest';
 import { createTestPipeline, type TestPipeline } from '../../helpers/hub-pipeline';

@@ -5,22 +5,22 @@
  */
 import { join } from 'node:path';
 import pino from 'pino';
-import type { AppliedEvents, RawMessage } from '../../../ingest';
-import { createFileDeadLetterSink, readDeadLetterFile } from '../../../ingest';
 import {
   type ActionBus,
   createActionBus,
   createFileActionSink,
   type HubAction,
   readActionLog,
-} from '../../../services/actions';
+} from '../../../features/actions';
 import {
   createHealthMonitor,
   createLmdbStateStore,
   type HealthConfig,
   type HealthMonitor,
   type StateStore,
-} from '../../../services/health';
+} from '../../../features/health';
+import type { AppliedEvents, RawMessage } from '../../../ingest';
+import { createFileDeadLetterSink, readDeadLetterFile } from '../../../ingest';
 import { createTestPipeline, raw, type TestPipeline } from '../../helpers/hub-pipeline';
 import { makeTempDir } from '../../helpers/unique';
 

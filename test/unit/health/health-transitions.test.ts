@@ -1,5 +1,5 @@
+import { createHealthConfig, DEFAULT_HEALTH_CONFIG, type HealthRule, TOO_LATE } from '../../../features/health';
 import { DEGRADED_THRESHOLDS } from '../../../scripts/demo';
-import { createHealthConfig, DEFAULT_HEALTH_CONFIG, type HealthRule, TOO_LATE } from '../../../services/health';
 import { BAD, GOOD, type HealthHarness, MIN, type ScriptedReading, startHealthHarness, T0 } from './health-harness';
 
 const config = createHealthConfig({ holdMs: 10 * MIN, allowedLatenessMs: 15 * MIN });

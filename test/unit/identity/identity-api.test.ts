@@ -6,15 +6,15 @@
  */
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { createIdentityModule } from '../../../api/graphql/identity';
-import type { GraphStore } from '../../../graph-schema';
-import { createMemoryDedupe, type DedupeStore, type RawMessage } from '../../../ingest';
 import {
   createCustomerForgetter,
   createFileAuditLog,
   createIdentityResolver,
   createIdentityRules,
-} from '../../../services/identity';
+} from '../../../features/identity';
+import { createIdentityModule } from '../../../features/identity/graphql';
+import type { GraphStore } from '../../../graph-schema';
+import { createMemoryDedupe, type DedupeStore, type RawMessage } from '../../../ingest';
 import { cdcMessage, segmentMessage } from '../../conformance/identity-suite';
 import { type ApiHarness, startApi } from '../api/api-harness';
 

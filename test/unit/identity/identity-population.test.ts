@@ -11,9 +11,10 @@
  * several people own (the tablet, test@test.com, an email two customers
  * happen to share) are left out of the pair counts and checked as traps.
  */
+
+import { createIdentityResolver, createIdentityRules } from '../../../features/identity';
 import { normalizeEmail, normalizePhone } from '../../../graph-schema';
 import { createDemoPlan, createProfile, generateDemo } from '../../../scripts/demo';
-import { createIdentityResolver, createIdentityRules } from '../../../services/identity';
 import { createTestPipeline, type TestPipeline } from '../../helpers/hub-pipeline';
 
 const OPTIONS = {

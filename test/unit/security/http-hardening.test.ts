@@ -5,8 +5,8 @@
  * process without credentials outside demo mode refuses to start.
  */
 import { getIntrospectionQuery } from 'graphql';
+import { createConfig, requireApiAuth } from '../../../app/config';
 import { BatchBuilder, ConfigError, type GraphStore, makeVersion } from '../../../graph-schema';
-import { createConfig, requireApiAuth } from '../../../services/config';
 import { API_KEYS, type ApiHarness, startApi, TEST_API_KEYS, WRITE_KEY } from '../api/api-harness';
 import { capturingLogger, codesOf, type SecuredHub, seedAnn, startSecuredHub } from './security-kit';
 

@@ -1,16 +1,17 @@
 /**
  * Role × operation: every root field of the running hub's schema, called with
  * the API key of every role, is allowed or refused exactly as the policy maps
- * next to the schema declare (api/graphql/policies.ts). Subscriptions are
+ * the feature modules carry (features/policies.ts). Subscriptions are
  * checked through the same secured schema in process and over graphql-ws.
  */
 import { type ExecutionResult, parse, subscribe } from 'graphql';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
-import { createPrincipal, DEMO_PRINCIPAL, type Role, unpolicedRootFields } from '../../../api/auth';
-import { buildGraphQLSchema, schemaPolicy } from '../../../api/graphql/build-schema';
-import { createChangeFeed, createSubscriptionsModule } from '../../../api/graphql/health/index';
+import { createPrincipal, DEMO_PRINCIPAL, mergePolicies, type Role, unpolicedRootFields } from '../../../api/auth';
+import { buildGraphQLSchema } from '../../../api/graphql/build-schema';
 import { createLoaders } from '../../../api/graphql/loaders';
+import { createChangeFeed, createSubscriptionsModule } from '../../../features/actions/graphql';
+import { MODULE_POLICIES } from '../../../features/policies';
 import { waitFor } from '../../helpers/wait-for';
 import {
   ALL_ROLES,
@@ -25,7 +26,7 @@ import {
   startSecuredHub,
 } from './security-kit';
 
-const policy = schemaPolicy();
+const policy = mergePolicies(MODULE_POLICIES);
 const allowedRoles = (coordinate: string): readonly Role[] => policy.roles.get(coordinate) ?? [];
 
 describe('role × operation matrix against the running hub', () => {

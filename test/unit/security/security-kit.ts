@@ -1,5 +1,5 @@
 /**
- * The real hub (services/processes startHub: embedded store, pipeline, every
+ * The real hub (app/processes startHub: embedded store, pipeline, every
  * GraphQL module, the audit log) started outside demo mode with one API key
  * per role, plus what the security tests share: credentials, a seeded
  * customer, operations generated from the schema, hostile strings, JWTs.
@@ -28,8 +28,8 @@ import {
 import { exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
 import pino, { type Logger } from 'pino';
 import { LOG_REDACT_PATHS, ROLES, type Role } from '../../../api/auth';
-import { createConfig } from '../../../services/config';
-import { type Hub, startHub } from '../../../services/processes';
+import { createConfig } from '../../../app/config';
+import { type Hub, startHub } from '../../../app/processes';
 import { waitFor } from '../../helpers/wait-for';
 import { API_KEYS, type As, type GqlError, TEST_API_KEYS } from '../api/api-harness';
 

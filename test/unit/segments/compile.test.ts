@@ -12,7 +12,7 @@ import {
   gremlinMembersTraversal,
   parseSegmentDefinition,
   SegmentDefinitionError,
-} from '../../../services/segments';
+} from '../../../features/segments';
 
 const NOW = Date.UTC(2026, 0, 15, 12);
 // A source bound to no server: traversals are only built and translated, never run.

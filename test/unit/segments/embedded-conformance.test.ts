@@ -1,6 +1,6 @@
 import { rm } from 'node:fs/promises';
+import { createEmbeddedSegmentEvaluator } from '../../../features/segments';
 import { createEmbeddedStore } from '../../../services/graph/embedded';
-import { createEmbeddedSegmentEvaluator } from '../../../services/segments';
 import { defineSegmentSuite } from '../../conformance/segment-suite';
 import { makeTempDir } from '../../helpers/unique';
 

@@ -6,8 +6,7 @@
  */
 import { join } from 'node:path';
 import pino from 'pino';
-import { BatchBuilder, type GraphStore, type JsonObject, makeVersion, vertexId } from '../../../graph-schema';
-import { createActionBus, createFileActionSink, type HubAction, readActionLog } from '../../../services/actions';
+import { createActionBus, createFileActionSink, type HubAction, readActionLog } from '../../../features/actions';
 import {
   createEmbeddedSegmentEvaluator,
   createLiveSegments,
@@ -15,7 +14,8 @@ import {
   type LiveSegments,
   type SegmentCatalog,
   segmentActionId,
-} from '../../../services/segments';
+} from '../../../features/segments';
+import { BatchBuilder, type GraphStore, type JsonObject, makeVersion, vertexId } from '../../../graph-schema';
 import { createTestPipeline, raw, type TestPipeline } from '../../helpers/hub-pipeline';
 
 const HOUR = 3_600_000;

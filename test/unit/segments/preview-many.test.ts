@@ -2,9 +2,10 @@
  * Previews over many customers: the embedded evaluator pages through customers and
  * batches its neighbour reads; the answer must equal the brute-force one, in id order.
  */
+
+import { createEmbeddedSegmentEvaluator, parseSegmentDefinition } from '../../../features/segments';
 import { BatchBuilder, type GraphStore, makeVersion } from '../../../graph-schema';
 import { createEmbeddedStore } from '../../../services/graph/embedded';
-import { createEmbeddedSegmentEvaluator, parseSegmentDefinition } from '../../../services/segments';
 import { makeTempDir, type TempDir } from '../../helpers/unique';
 
 const DAY = 86_400_000;

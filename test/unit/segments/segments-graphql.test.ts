@@ -5,15 +5,15 @@
  */
 import pino from 'pino';
 import { createHttpApp, type RunningHttpServer, startHttpServer } from '../../../api';
-import { createSegmentsModule } from '../../../api/graphql/segments';
-import { BatchBuilder, makeVersion } from '../../../graph-schema';
-import { createActionBus, createFileActionSink } from '../../../services/actions';
+import { createActionBus, createFileActionSink } from '../../../features/actions';
 import {
   createEmbeddedSegmentEvaluator,
   createLiveSegments,
   createSegmentCatalog,
   type LiveSegments,
-} from '../../../services/segments';
+} from '../../../features/segments';
+import { createSegmentsModule } from '../../../features/segments/graphql';
+import { BatchBuilder, makeVersion } from '../../../graph-schema';
 import { createTestPipeline, type TestPipeline } from '../../helpers/hub-pipeline';
 
 const NOW = Date.UTC(2026, 4, 1);

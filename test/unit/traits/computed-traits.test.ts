@@ -1,16 +1,16 @@
 import { join } from 'node:path';
 import fc from 'fast-check';
 import pino from 'pino';
-import type { JsonValue } from '../../../graph-schema';
-import type { AppliedEvents, DeadLetter, DeadLetterSink } from '../../../ingest';
-import { createLmdbStateStore, createMemoryStateStore, TOO_LATE } from '../../../services/health';
+import { createLmdbStateStore, createMemoryStateStore, TOO_LATE } from '../../../features/health';
 import {
   type ComputedTraits,
   createComputedTraits,
   createTraitsConfig,
   type TraitDefinition,
   type TraitsConfig,
-} from '../../../services/traits';
+} from '../../../features/traits';
+import type { JsonValue } from '../../../graph-schema';
+import type { AppliedEvents, DeadLetter, DeadLetterSink } from '../../../ingest';
 import { createTestPipeline, raw, type TestPipeline } from '../../helpers/hub-pipeline';
 import { secureRandom } from '../../helpers/unique';
 

@@ -3,8 +3,10 @@
  * persisted, hold-damped status per device rolled up to the customer, instead
  * of the base schema's interim derivation from device properties.
  */
-import type { GraphQLModule } from '../../http-app';
-import type { CustomerView } from '../resolvers';
+
+import type { CustomerView } from '../../../api/graphql/resolvers';
+import type { GraphQLModule } from '../../../api/http-app';
+import { healthPolicy } from './health-policy';
 
 type Status = 'GREEN' | 'AMBER' | 'RED';
 
@@ -70,6 +72,7 @@ const typeDefs = /* GraphQL */ `
 export function createHealthModule(deps: { readonly health: HealthReader }): GraphQLModule {
   return {
     name: 'health',
+    policy: healthPolicy,
     typeDefs,
     resolvers: {
       Customer: {

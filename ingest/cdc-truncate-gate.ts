@@ -30,18 +30,11 @@ import {
   type Mutation,
   parseVertexId,
   type VertexLabel,
-} from '../../graph-schema';
-import {
-  CDC_SOURCE_PROPERTY,
-  type CdcMapperOptions,
-  type CdcTruncateSource,
-  cdcTemplateShape,
-  type IngestPipeline,
-  type PipelineDecoder,
-  type RawMessage,
-  type RejectedMessage,
-  type SubmitResult,
-} from '../../ingest';
+} from '../graph-schema';
+import { CDC_SOURCE_PROPERTY, type CdcMapperOptions, type CdcTruncateSource, cdcTemplateShape } from './event-mapper';
+import type { RawMessage } from './hub-event';
+import type { IngestPipeline, RejectedMessage, SubmitResult } from './ingest-pipeline';
+import type { PipelineDecoder } from './pipeline';
 
 export interface CdcTruncateGateOptions {
   readonly store: GraphStore;

@@ -1,6 +1,6 @@
 /** Roles, audit and masks of the identity module (identity-type-defs.ts). */
-import type { ModulePolicy } from '../../auth/field-policy';
-import { maskCustomerKey, maskIdentifier, maskVertexId } from '../../auth/pii-mask';
+import type { ModulePolicy } from '../../../api/auth/field-policy';
+import { maskCustomerKey, maskIdentifier, maskVertexId } from '../../../api/auth/pii-mask';
 
 const idArg = (args: Readonly<Record<string, unknown>>, name: string) =>
   typeof args[name] === 'string' ? maskVertexId(args[name] as string) : null;

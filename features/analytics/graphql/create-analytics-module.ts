@@ -1,3 +1,7 @@
+import { ApiError } from '../../../api/api-errors';
+import { pageSize } from '../../../api/graphql/connections';
+import type { CustomerView, GraphQLContext, GraphQLResolvers } from '../../../api/graphql/resolvers';
+import type { GraphQLModule } from '../../../api/http-app';
 import type { Edge, Vertex, VertexLabel } from '../../../graph-schema';
 import { isVertexLabel } from '../../../graph-schema';
 import {
@@ -7,11 +11,8 @@ import {
   type CentralityKind,
   type CommunityKind,
   type SimilarityMeasure,
-} from '../../../services/analytics';
-import { ApiError } from '../../api-errors';
-import type { GraphQLModule } from '../../http-app';
-import { pageSize } from '../connections';
-import type { CustomerView, GraphQLContext, GraphQLResolvers } from '../resolvers';
+} from '..';
+import { analyticsPolicy } from './analytics-policy';
 import { analyticsTypeDefs } from './analytics-type-defs';
 
 const DEFAULT_NEIGHBORHOOD_NODES = 100;
@@ -199,5 +200,5 @@ export function createAnalyticsModule(service: AnalyticsService): GraphQLModule 
       },
     },
   };
-  return { name: 'analytics', typeDefs: analyticsTypeDefs, resolvers };
+  return { name: 'analytics', typeDefs: analyticsTypeDefs, resolvers, policy: analyticsPolicy };
 }

@@ -5,6 +5,23 @@
  * only the identities one Customer vertex claims. A customer nobody merged
  * looks exactly as before.
  */
+
+import { ApiError } from '../../../api/api-errors';
+import {
+  type Connection,
+  decodeCursor,
+  isMergeState,
+  isString,
+  MAX_PAGE_SIZE,
+  mergedNeighborQueries,
+  mergeNeighborPages,
+  pageSize,
+  toConnection,
+} from '../../../api/graphql/connections';
+import { deriveHealth } from '../../../api/graphql/health';
+import { identityVertexId } from '../../../api/graphql/identifiers';
+import type { CustomerView, GraphQLContext } from '../../../api/graphql/resolvers';
+import type { GraphQLModule } from '../../../api/http-app';
 import {
   type EdgeLabel,
   isVertexLabel,
@@ -20,23 +37,8 @@ import {
   type Profile,
   type ProfileEvidence,
   type ProfileIdentifier,
-} from '../../../services/identity';
-import { ApiError } from '../../api-errors';
-import type { GraphQLModule } from '../../http-app';
-import {
-  type Connection,
-  decodeCursor,
-  isMergeState,
-  isString,
-  MAX_PAGE_SIZE,
-  mergedNeighborQueries,
-  mergeNeighborPages,
-  pageSize,
-  toConnection,
-} from '../connections';
-import { deriveHealth } from '../health';
-import { identityVertexId } from '../identifiers';
-import type { CustomerView, GraphQLContext } from '../resolvers';
+} from '..';
+import { identityPolicy } from './identity-policy';
 import { identityTypeDefs } from './identity-type-defs';
 
 export interface IdentityModuleDeps {
@@ -149,6 +151,7 @@ export function createIdentityModule(deps: IdentityModuleDeps): GraphQLModule {
 
   return {
     name: 'identity',
+    policy: identityPolicy,
     typeDefs: identityTypeDefs,
     resolvers: {
       Query: {

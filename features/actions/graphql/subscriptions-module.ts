@@ -4,10 +4,12 @@
  * from the action bus — listeners there only hear actions that are already
  * durable — and customer updates from the in-process change feed.
  */
+
+import { customerView, type GraphQLContext } from '../../../api/graphql/resolvers';
+import type { GraphQLModule } from '../../../api/http-app';
 import type { JsonObject } from '../../../graph-schema';
-import type { GraphQLModule } from '../../http-app';
-import { customerView, type GraphQLContext } from '../resolvers';
 import type { ChangeFeed } from './change-feed';
+import { subscriptionsPolicy } from './subscriptions-policy';
 
 /** Structural view of services/actions' HubAction and ActionBus. */
 export interface ActionLike {
@@ -149,6 +151,7 @@ export function createSubscriptionsModule(deps: SubscriptionsDeps): GraphQLModul
     typeof a.payload.customerId === 'string' ? a.payload.customerId : a.subjectId;
   return {
     name: 'subscriptions',
+    policy: subscriptionsPolicy,
     typeDefs,
     resolvers: {
       Subscription: {

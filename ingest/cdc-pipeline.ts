@@ -3,9 +3,11 @@
  * store, `_source` markers, unmapped columns kept, an optional table alias.
  * A drop-in for `createPipeline` where CDC topics are consumed.
  */
-import type { Mappings } from '../../graph-schema';
-import { createEventMapper, createPipeline, type IngestPipeline, type PipelineOptions } from '../../ingest';
+import type { Mappings } from '../graph-schema';
 import { createCdcTruncateGate } from './cdc-truncate-gate';
+import { createEventMapper } from './event-mapper';
+import type { IngestPipeline } from './ingest-pipeline';
+import { createPipeline, type PipelineOptions } from './pipeline';
 
 export interface CdcPipelineOptions extends Omit<PipelineOptions, 'mapper'> {
   readonly mappings: Mappings;

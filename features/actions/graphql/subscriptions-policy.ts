@@ -1,8 +1,8 @@
-/** Roles and audit of proactive care (health-module.ts) and the subscriptions (subscriptions-module.ts). */
-import type { ModulePolicy } from '../../auth/field-policy';
-import { maskVertexId } from '../../auth/pii-mask';
+/** Roles and audit of the GraphQL subscriptions (subscriptions-module.ts): who may watch which live changes. */
+import type { ModulePolicy } from '../../../api/auth/field-policy';
+import { maskVertexId } from '../../../api/auth/pii-mask';
 
-export const healthPolicy: ModulePolicy = {
+export const subscriptionsPolicy: ModulePolicy = {
   roles: {
     // A live 360° view of one customer: the agent's screen.
     'Subscription.customerUpdated': ['agent', 'admin'],
@@ -19,7 +19,7 @@ export const healthPolicy: ModulePolicy = {
     },
   },
   masks: {
+    // Device indicators are not personal data: shown to every role that may subscribe.
     'HealthChange.evidence': null,
-    'HealthReading.indicators': null,
   },
 };

@@ -1,3 +1,2 @@
 export * from './change-feed';
-export * from './health-module';
 export * from './subscriptions-module';

@@ -3,7 +3,25 @@
  * the base `Customer.segments` (a neighbours read of MEMBER_OF edges, batched by
  * the request's loaders).
  */
+
 import { GraphQLError } from 'graphql';
+import { ApiError } from '../../../api/api-errors';
+import {
+  type Connection,
+  decodeCursor,
+  encodeCursor,
+  isString,
+  MAX_PAGE_SIZE,
+  pageSize,
+  toConnection,
+} from '../../../api/graphql/connections';
+import {
+  type CustomerView,
+  customerView,
+  type GraphQLContext,
+  type GraphQLResolvers,
+} from '../../../api/graphql/resolvers';
+import type { GraphQLModule } from '../../../api/http-app';
 import type { Vertex } from '../../../graph-schema';
 import {
   type Clock,
@@ -17,19 +35,8 @@ import {
   type SegmentPreviewResult,
   storedDefinition,
   systemClock,
-} from '../../../services/segments';
-import { ApiError } from '../../api-errors';
-import type { GraphQLModule } from '../../http-app';
-import {
-  type Connection,
-  decodeCursor,
-  encodeCursor,
-  isString,
-  MAX_PAGE_SIZE,
-  pageSize,
-  toConnection,
-} from '../connections';
-import { type CustomerView, customerView, type GraphQLContext, type GraphQLResolvers } from '../resolvers';
+} from '..';
+import { segmentsPolicy } from './segments-policy';
 import { segmentsTypeDefs } from './segments-type-defs';
 
 export interface SegmentsModuleDeps {
@@ -199,5 +206,5 @@ export function createSegmentsModule(deps: SegmentsModuleDeps): GraphQLModule {
       },
     },
   };
-  return { name: 'segments', typeDefs: segmentsTypeDefs, resolvers };
+  return { name: 'segments', typeDefs: segmentsTypeDefs, resolvers, policy: segmentsPolicy };
 }

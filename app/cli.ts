@@ -11,12 +11,12 @@ import { Registry } from 'prom-client';
 import { hashApiKey, isRole, LOG_REDACT_PATHS } from '../api/auth';
 import { C360Error, ConfigError } from '../graph-schema';
 import type { RawMessage, SourceKind, SubmitResult } from '../ingest';
-import { type C360Config, type ConfigOptions, createConfig, redactConfig } from '../services/config';
+import { registerBenchCommand } from '../scripts/bench';
+import { readDemoFile, runDemo, writeDemoFiles } from '../scripts/demo';
+import { registerInfraCommands } from '../scripts/infra';
 import { registerConnectorCommands } from '../services/connect';
-import { createIngest, openGraphStore, startApi, startHub, startWorker } from '../services/processes';
-import { registerBenchCommand } from './bench';
-import { readDemoFile, runDemo, writeDemoFiles } from './demo';
-import { registerInfraCommands } from './infra';
+import { type C360Config, type ConfigOptions, createConfig, redactConfig } from './config';
+import { createIngest, openGraphStore, startApi, startHub, startWorker } from './processes';
 
 function makeLogger(config: Pick<C360Config, 'logLevel'>): Logger {
   return pino({
@@ -234,5 +234,5 @@ export async function main(): Promise<void> {
   }
 }
 
-// Run when executed directly (`tsx scripts/cli.ts`); scripts/bin/c360.js calls main() itself.
+// Run when executed directly (`tsx app/cli.ts`); app/bin/c360.js calls main() itself.
 if (require.main === module) void main();

@@ -15,8 +15,8 @@ import type { AuthConfig } from '../../api/auth';
 import { ConfigError, type GraphStore } from '../../graph-schema';
 import type { IngestPipeline } from '../../ingest';
 import { createDecoders } from '../../ingest/decoders';
+import { createKafkaProducerPipeline } from '../../services/kafka';
 import { type C360Config, requireApiAuth } from '../config';
-import { createKafkaProducerPipeline } from '../kafka';
 import { openGraphStore } from './hub';
 import { connectKafka, type KafkaConnection, requireKafka } from './worker';
 

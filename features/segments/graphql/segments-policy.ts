@@ -1,5 +1,5 @@
 /** Roles and audit of the segments module (segments-type-defs.ts). */
-import type { ModulePolicy } from '../../auth/field-policy';
+import type { ModulePolicy } from '../../../api/auth/field-policy';
 
 const segmentId = (id: unknown) => (typeof id === 'string' ? (id.startsWith('Segment:') ? id : `Segment:${id}`) : null);
 

@@ -17,7 +17,6 @@ import { collectDefaultMetrics, Registry } from 'prom-client';
 import { createOperationsRouter, type Readiness } from '../../api';
 import { ConfigError, type GraphStore } from '../../graph-schema';
 import type { AppliedEvents, DeadLetterSink, IngestPipeline } from '../../ingest';
-import type { C360Config } from '../config';
 import {
   cdcTopicPattern,
   createKafkaClient,
@@ -28,7 +27,8 @@ import {
   hubTopicSpecs,
   type KafkaIngestWorker,
   type KafkaMetrics,
-} from '../kafka';
+} from '../../services/kafka';
+import type { C360Config } from '../config';
 import { createIngest, openGraphStore } from './hub';
 
 export interface KafkaConnection {

@@ -16,18 +16,25 @@ import type { Logger } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { createHttpApp, type GraphQLModule, startHttpServer } from '../../api';
 import { createFileSecurityAuditLog } from '../../api/auth';
-import { createAnalyticsModule } from '../../api/graphql/analytics';
+import { type ActionBus, createActionBus, createFileActionSink } from '../../features/actions';
+import { type ChangeFeed, createChangeFeed, createSubscriptionsModule } from '../../features/actions/graphql';
+import { createAnalyticsService } from '../../features/analytics';
+import { createAnalyticsModule } from '../../features/analytics/graphql';
+import { createProactiveCare } from '../../features/health';
+import { createHealthModule } from '../../features/health/graphql';
 import {
-  type ChangeFeed,
-  createChangeFeed,
-  createHealthModule,
-  createSubscriptionsModule,
-} from '../../api/graphql/health/index';
-import { createIdentityModule } from '../../api/graphql/identity';
-import { createSegmentsModule } from '../../api/graphql/segments';
+  createCustomerForgetter,
+  createFileAuditLog,
+  createIdentityResolver,
+  createIdentityRules,
+} from '../../features/identity';
+import { createIdentityModule } from '../../features/identity/graphql';
+import { createSegmentService } from '../../features/segments';
+import { createSegmentsModule } from '../../features/segments/graphql';
 import { ConfigError, defaultMappings, type GraphStore } from '../../graph-schema';
 import {
   type AppliedEvents,
+  createCdcPipeline,
   createFileDeadLetterSink,
   createLmdbDedupe,
   createPipelineMetrics,
@@ -37,14 +44,8 @@ import {
 } from '../../ingest';
 import { createDecoders } from '../../ingest/decoders';
 import { runDemo } from '../../scripts/demo';
-import { type ActionBus, createActionBus, createFileActionSink } from '../actions';
-import { createAnalyticsService } from '../analytics';
+import { createEmbeddedStore, createGremlinStore, createNeo4jStore } from '../../services/graph';
 import type { C360Config } from '../config';
-import { createCdcPipeline } from '../connect';
-import { createEmbeddedStore, createGremlinStore, createNeo4jStore } from '../graph';
-import { createProactiveCare } from '../health';
-import { createCustomerForgetter, createFileAuditLog, createIdentityResolver, createIdentityRules } from '../identity';
-import { createSegmentService } from '../segments';
 import { apiSecurity, createCollectorPipeline } from './api-process';
 import { combineReadiness, connectKafka, createIngestWorker } from './worker';
 

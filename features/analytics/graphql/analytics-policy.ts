@@ -1,7 +1,8 @@
 /** Roles and masks of the analytics module (analytics-type-defs.ts). */
+
+import type { ModulePolicy } from '../../../api/auth/field-policy';
+import { maskProps } from '../../../api/auth/pii-mask';
 import { isVertexLabel } from '../../../graph-schema';
-import type { ModulePolicy } from '../../auth/field-policy';
-import { maskProps } from '../../auth/pii-mask';
 
 export const analyticsPolicy: ModulePolicy = {
   roles: {
