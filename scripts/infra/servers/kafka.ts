@@ -5,7 +5,7 @@
  */
 
 import { spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
@@ -22,7 +22,7 @@ function hostPort(broker: string): { host: string; port: number } {
 }
 
 /** The settings of a single-node KRaft cluster; every replication factor is 1 because there is one broker. */
-function serverProperties(dataDir: string, broker: string): string {
+export function serverProperties(dataDir: string, broker: string): string {
   const { host, port } = hostPort(broker);
   const controller = `${host}:${localInternalPorts.kafkaController}`;
   return [
@@ -52,6 +52,49 @@ function serverProperties(dataDir: string, broker: string): string {
   ].join('\n');
 }
 
+/**
+ * A cluster id as `kafka-storage random-uuid` makes it (org.apache.kafka.common.Uuid.randomUuid):
+ * a random version-4 UUID in URL-safe base64 without padding, drawn again while it starts with
+ * "-", because an id like "-Xy…" is read as an option by command-line parsers (issue 25: one
+ * fresh `infra up` in 64 failed with "argument --cluster-id/-t: expected one argument").
+ */
+export function kafkaClusterId(uuid: () => string = randomUUID): string {
+  for (;;) {
+    const id = Buffer.from(uuid().replace(/-/g, ''), 'hex').toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
+}
+
+/**
+ * StorageTool's arguments. Values are attached with "=" so that no value — a cluster id that
+ * starts with "-" from an older cache or another tool, a path — can ever be taken for an option.
+ */
+export function storageFormatArgs(clusterId: string, propertiesFile: string): string[] {
+  return ['format', `--cluster-id=${clusterId}`, `--config=${propertiesFile}`];
+}
+
+/** Runs `kafka.tools.StorageTool format` once; exported so a test can format a scratch directory. */
+export function formatKafkaStorage(
+  java: string,
+  jarsDir: string,
+  propertiesFile: string,
+  clusterId: string,
+): { status: number | null; output: string } {
+  const result = spawnSync(
+    java,
+    [
+      '-Xmx256m',
+      `-Dlog4j.configuration=file:${log4jConfig}`,
+      '-cp',
+      join(jarsDir, '*'),
+      'kafka.tools.StorageTool',
+      ...storageFormatArgs(clusterId, propertiesFile),
+    ],
+    { encoding: 'utf8' },
+  );
+  return { status: result.status, output: `${result.stdout ?? ''}${result.stderr ?? ''}` };
+}
+
 export const kafkaServer: ServerDefinition = {
   name: 'kafka',
   title: `Apache Kafka ${versions.kafka} (KRaft)`,
@@ -79,29 +122,13 @@ export const kafkaServer: ServerDefinition = {
     writeFileSync(properties, serverProperties(ctx.paths.dataDir, ctx.endpoints.kafka.brokers[0]!));
     if (existsSync(join(ctx.paths.dataDir, 'kraft-logs', 'meta.properties'))) return;
     mkdirSync(ctx.paths.dataDir, { recursive: true });
-    // Kafka cluster ids are 16 random bytes in URL-safe base64 without padding (what `kafka-storage random-uuid` prints).
-    const clusterId = randomBytes(16).toString('base64url');
+    const clusterId = kafkaClusterId();
     ctx.log(`formatting Kafka storage (cluster id ${clusterId})`);
-    const result = spawnSync(
-      ctx.java,
-      [
-        '-Xmx256m',
-        `-Dlog4j.configuration=file:${log4jConfig}`,
-        '-cp',
-        join(ctx.lib.jars, '*'),
-        'kafka.tools.StorageTool',
-        'format',
-        '-t',
-        clusterId,
-        '-c',
-        properties,
-      ],
-      { encoding: 'utf8' },
-    );
+    const result = formatKafkaStorage(ctx.java, ctx.lib.jars, properties, clusterId);
     if (result.status !== 0) {
       throw new StartError(
         'kafka',
-        `kafka.tools.StorageTool format failed (exit ${result.status}):\n${result.stdout}${result.stderr}`,
+        `kafka.tools.StorageTool format failed (exit ${result.status}):\n${result.output}`,
         ctx.paths.logFile,
       );
     }
