@@ -7,7 +7,6 @@ import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import pino, { type Logger } from 'pino';
-import { Registry } from 'prom-client';
 import { hashApiKey, isRole, LOG_REDACT_PATHS } from '../api/auth';
 import { C360Error, ConfigError } from '../graph-schema';
 import type { RawMessage, SourceKind, SubmitResult } from '../ingest';
@@ -16,7 +15,7 @@ import { readDemoFile, runDemo, writeDemoFiles } from '../scripts/demo';
 import { registerInfraCommands } from '../scripts/infra';
 import { registerConnectorCommands } from '../services/connect';
 import { type C360Config, type ConfigOptions, createConfig, redactConfig } from './config';
-import { createIngest, openGraphStore, startApi, startHub, startWorker } from './processes';
+import { type Ingest, startApi, startHub, startWorker, wire } from './processes';
 
 function makeLogger(config: Pick<C360Config, 'logLevel'>): Logger {
   return pino({
@@ -86,7 +85,10 @@ export function buildProgram(): Command {
       const config = configFrom(flags);
       const logger = makeLogger(config);
       logger.info({ config: redactConfig(config) }, 'starting');
-      const hub = await startHub(config, { logger });
+      const hub = await startHub(config, {
+        logger,
+        demo: (options) => runDemo({ ...options, batchSize: 500, progress: process.stdout.isTTY === true }),
+      });
       if (config.demo) {
         process.stdout.write(
           '\n  !! DEMO MODE: GraphQL needs no credentials — anyone who can reach this port can read and erase customers.\n',
@@ -137,20 +139,20 @@ export function buildProgram(): Command {
         process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
         return;
       }
-      const store = await openGraphStore(config, logger);
-      const ingest = createIngest(config, store, new Registry(), logger);
+      // The worker's wiring without its consumer: seeding drives health, traits and segments like ingest does.
+      const w = await wire(config, { role: 'worker', logger });
+      w.startFeatures();
       try {
         const result = await runDemo({
           customers: config.demoCustomers,
           seed: config.demoSeed,
-          submit: (batch: RawMessage[]) => ingest.pipeline.submit(batch),
+          submit: (batch: RawMessage[]) => (w.ingest as Ingest).pipeline.submit(batch),
           batchSize: 500,
           progress: process.stdout.isTTY === true,
         });
         process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
       } finally {
-        await ingest.close();
-        await store.close();
+        await w.close();
       }
     });
 
@@ -166,8 +168,10 @@ export function buildProgram(): Command {
       const { source, ...rest } = flags as Record<string, string | undefined>;
       const config = configFrom(rest);
       const logger = makeLogger(config);
-      const store = await openGraphStore(config, logger);
-      const ingest = createIngest(config, store, new Registry(), logger);
+      // Like seed: the same features as ingest see the replayed events (health, traits, live segments).
+      const w = await wire(config, { role: 'worker', logger });
+      w.startFeatures();
+      const ingest = w.ingest as Ingest;
       const totals = { applied: 0, duplicates: 0, deadLettered: 0, ignored: 0 };
       const add = (r: SubmitResult) => {
         totals.applied += r.applied;
@@ -189,8 +193,7 @@ export function buildProgram(): Command {
         }
         process.stdout.write(`${JSON.stringify(totals)}\n`);
       } finally {
-        await ingest.close();
-        await store.close();
+        await w.close();
       }
     });
 

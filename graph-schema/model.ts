@@ -19,6 +19,7 @@ export const VERTEX_LABELS = [
   'Event',
   'Interaction',
   'Segment',
+  'State',
 ] as const;
 export type VertexLabel = (typeof VERTEX_LABELS)[number];
 
@@ -198,6 +199,16 @@ export const VERTICES: Readonly<Record<VertexLabel, VertexLabelDef>> = {
     properties: {
       name: { type: 'string', description: 'Segment name.', searchable: true },
       definition: { type: 'json', description: 'The segment definition.' },
+    },
+  },
+  State: {
+    label: 'State',
+    description:
+      'Live state of a feature (device health, computed-trait windows) kept in a shared store, so that any worker can take over a partition and any API replica can read it. Internal: never served as a vertex.',
+    key: '<namespace>|<key>',
+    properties: {
+      path: { type: 'string', description: 'The key again, searchable: the namespace prefix lists a namespace.', searchable: true },
+      value: { type: 'string', description: 'The state record as JSON text.' },
     },
   },
 };

@@ -60,6 +60,8 @@ export interface C360Config {
     readonly telemetry: string;
     readonly dlq: string;
     readonly actions: string;
+    /** Internal change notices (vertex ids written) that API replicas follow. */
+    readonly changes: string;
     /** Debezium topic prefix: topics are `<prefix>.<schema>.<table>`. */
     readonly cdcPrefix: string;
   };
@@ -275,6 +277,7 @@ const SETTINGS = {
   topicTelemetry: { env: 'C360_TOPIC_TELEMETRY', default: 'c360.telemetry', parse: text },
   topicDlq: { env: 'C360_TOPIC_DLQ', default: 'c360.dlq', parse: text },
   topicActions: { env: 'C360_TOPIC_ACTIONS', default: 'c360.actions', parse: text },
+  topicChanges: { env: 'C360_TOPIC_CHANGES', default: 'c360.changes', parse: text },
   cdcPrefix: { env: 'C360_CDC_PREFIX', default: 'c360', parse: text },
   kafkaClientId: { env: 'C360_KAFKA_CLIENT_ID', default: 'c360', parse: text },
   kafkaGroupId: { env: 'C360_KAFKA_GROUP_ID', default: 'c360-ingest', parse: text },
@@ -411,6 +414,7 @@ export function createConfig(
       telemetry: read('topicTelemetry'),
       dlq: read('topicDlq'),
       actions: read('topicActions'),
+      changes: read('topicChanges'),
       cdcPrefix: read('cdcPrefix'),
     },
     kafka: {

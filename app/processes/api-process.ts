@@ -1,58 +1,24 @@
 /**
- * The API-only process (`c360 api`): GraphQL, the playground and the Segment
- * collector, with the collector appending to Kafka — the workers apply the
- * events. Stateless, so any number of replicas can run; it needs a graph store
- * that other processes can write to (the embedded store lives in one process).
+ * `c360 api`: a stateless API replica — GraphQL with every feature's module
+ * (the same wiring as the hub, app/wiring.ts), subscriptions fed from the
+ * actions and changes topics (so they hear what any worker did), the
+ * playground and the Segment collector appending to Kafka — the workers apply
+ * the events. Any number of replicas can run; they need a graph store that
+ * other processes can write to (the embedded store lives in one process).
  *
  * Lifecycle: starting → ready → draining → stopped. Draining stops accepting
  * HTTP (in-flight collector requests finish once the broker acknowledged),
- * then disconnects the producer and closes the store.
+ * then stops the live feed, disconnects the producer and closes the store.
  */
+import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { collectDefaultMetrics, Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import { createHttpApp, startHttpServer } from '../../api';
-import type { AuthConfig } from '../../api/auth';
+import { createFileSecurityAuditLog } from '../../api/auth';
 import { ConfigError, type GraphStore } from '../../graph-schema';
 import type { IngestPipeline } from '../../ingest';
-import { createDecoders } from '../../ingest/decoders';
-import { createKafkaProducerPipeline } from '../../services/kafka';
-import { type C360Config, requireApiAuth } from '../config';
-import { openGraphStore } from './hub';
-import { connectKafka, type KafkaConnection, requireKafka } from './worker';
-
-/** The collector's pipeline in Kafka mode: validated events to the hub's topics, acks=-1. */
-export function createCollectorPipeline(
-  config: C360Config,
-  connection: KafkaConnection,
-  logger: Logger,
-): IngestPipeline {
-  return createKafkaProducerPipeline({
-    producer: connection.producer,
-    topics: {
-      clickstream: config.topics.clickstream,
-      telemetry: config.topics.telemetry,
-      cdcPrefix: config.topics.cdcPrefix,
-    },
-    decoders: createDecoders({ maxEventBytes: config.maxEventBytes }),
-    deadLetters: connection.deadLetters,
-    logger: logger.child({ component: 'collector-producer' }),
-    metrics: connection.metrics,
-  });
-}
-
-/** Who may call the API and how much, from the config (both processes that serve the API use it). */
-export function apiSecurity(config: C360Config): {
-  auth: AuthConfig;
-  limits: C360Config['apiLimits'];
-  playground: boolean;
-} {
-  requireApiAuth(config);
-  return {
-    auth: { demo: config.demo, apiKeys: config.apiKeys, jwt: config.jwt },
-    limits: config.apiLimits,
-    playground: config.playground,
-  };
-}
+import type { C360Config } from '../config';
+import { apiSecurity, requireKafka, wire } from '../wiring';
 
 export type ApiPhase = 'starting' | 'ready' | 'draining' | 'stopped';
 
@@ -78,15 +44,14 @@ export async function startApi(config: C360Config, deps: { readonly logger: Logg
   }
   const security = apiSecurity(config);
   let phase: ApiPhase = 'starting';
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'c360_' });
-  const connection = await connectKafka(config, registry, logger);
-  const store = await openGraphStore(config, logger.child({ component: 'store', store: config.graph }));
-  const pipeline = createCollectorPipeline(config, connection, logger);
+  const w = await wire(config, { role: 'api', logger });
+  await w.start();
+  const auditLog = createFileSecurityAuditLog(join(config.dataDir, 'audit', 'security.ndjson'));
   const app = createHttpApp({
-    store,
-    pipeline,
-    registry,
+    store: w.store,
+    pipeline: w.collector as IngestPipeline,
+    auditLog,
+    registry: w.registry,
     logger: logger.child({ component: 'http' }),
     config: {
       writeKeys: config.writeKeys,
@@ -97,26 +62,33 @@ export async function startApi(config: C360Config, deps: { readonly logger: Logg
       auth: security.auth,
       limits: security.limits,
     },
+    modules: w.modules,
     readiness: () =>
       phase === 'ready' ? { ready: true, reasons: [] } : { ready: false, reasons: [`api is ${phase}`] },
   });
-  const http = await startHttpServer(app, { port: config.port, host: config.host });
+  let http: Awaited<ReturnType<typeof startHttpServer>>;
+  try {
+    http = await startHttpServer(app, { port: config.port, host: config.host, subscriptions: true });
+  } catch (e) {
+    await auditLog.close();
+    await w.close();
+    throw e;
+  }
   phase = 'ready';
   logger.info({ url: `${http.url}/graphql` }, 'c360 api is serving; the collector writes to Kafka');
 
   let closing: Promise<void> | null = null;
   return {
     url: http.url,
-    store,
-    registry,
+    store: w.store,
+    registry: w.registry,
     phase: () => phase,
     close() {
       closing ??= (async () => {
         phase = 'draining';
         await http.close();
-        await pipeline.close();
-        await connection.disconnect();
-        await store.close();
+        await auditLog.close();
+        await w.close();
         phase = 'stopped';
       })();
       return closing;

@@ -11,17 +11,21 @@
 import type { Logger } from 'pino';
 import type { JsonObject } from '../../graph-schema';
 import type { AppliedEvents, DeadLetter, DeadLetterSink, HubEvent, TelemetryEvent } from '../../ingest';
+import type { StateEntry, StateStore } from '../../services/state';
 import type { ActionSink, HubAction } from '../actions';
 import { advanceDevice, type DeviceHealthState, type HealthTransition, initialDeviceState } from './device-health';
 import { DEFAULT_HEALTH_CONFIG, type DeviceStatus, type HealthConfig } from './health-config';
 import { type Reading, readingKey, statusRank, worstStatus } from './health-rules';
-import type { StateEntry, StateStore } from './state-store';
 
 export const HEALTH_CHANGED = 'health.changed';
 export const TOO_LATE = 'TOO_LATE';
 
 const DEVICES = 'health.device';
-const CUSTOMERS = 'health.customer';
+/**
+ * One record per (customer, device) pair, `<customerId>|<deviceId>`: two workers adding
+ * two devices of one customer write two records instead of racing on one list.
+ */
+const CUSTOMER_DEVICES = 'health.customer-device';
 
 export interface DeviceHealthView {
   /** `Device:<key>`. */
@@ -61,8 +65,8 @@ export interface HealthMonitor {
   onApplied(applied: AppliedEvents): void;
   /** Evaluates events now (after what is queued); resolves with the committed transitions. */
   process(events: readonly HubEvent[]): Promise<readonly HealthTransition[]>;
-  device(deviceId: string): DeviceHealthView | null;
-  customer(customerId: string): CustomerHealthView;
+  device(deviceId: string): Promise<DeviceHealthView | null>;
+  customer(customerId: string): Promise<CustomerHealthView>;
   /** Resolves once everything queued so far is evaluated, published and stored. */
   idle(): Promise<void>;
   close(): Promise<void>;
@@ -115,15 +119,28 @@ export function createHealthMonitor(deps: HealthMonitorDeps): HealthMonitor {
   const now = deps.now ?? Date.now;
   let queue: Promise<unknown> = Promise.resolve();
 
-  const loadDevice = (id: string) => stateStore.get<DeviceHealthState>(DEVICES, id) ?? null;
-  const loadCustomerDevices = (id: string) => stateStore.get<string[]>(CUSTOMERS, id) ?? [];
+  const loadDevice = async (id: string) => (await stateStore.get<DeviceHealthState>(DEVICES, id)) ?? null;
+  const loadCustomerDevices = async (customerId: string): Promise<string[]> => {
+    const ids: string[] = [];
+    const prefix = `${customerId}|`;
+    for await (const [key] of stateStore.entries<true>(CUSTOMER_DEVICES, prefix)) ids.push(key.slice(prefix.length));
+    return ids;
+  };
 
-  function customerView(customerId: string, overrides?: ReadonlyMap<string, DeviceHealthState>): CustomerHealthView {
-    const ids = new Set(loadCustomerDevices(customerId));
+  async function customerView(
+    customerId: string,
+    overrides?: ReadonlyMap<string, DeviceHealthState>,
+  ): Promise<CustomerHealthView> {
+    const ids = new Set(await loadCustomerDevices(customerId));
     if (overrides) for (const s of overrides.values()) if (s.customerId === customerId) ids.add(s.deviceId);
+    const sorted = [...ids].sort();
+    const missing = sorted.filter((id) => !overrides?.has(id));
+    const loaded = new Map<string, DeviceHealthState | undefined>();
+    const found = await stateStore.getMany<DeviceHealthState>(DEVICES, missing);
+    for (const [i, id] of missing.entries()) loaded.set(id, found[i]);
     const devices: DeviceHealthView[] = [];
-    for (const id of [...ids].sort()) {
-      const s = overrides?.get(id) ?? loadDevice(id);
+    for (const id of sorted) {
+      const s = overrides?.get(id) ?? loaded.get(id);
       if (s && s.customerId === customerId) devices.push(viewOf(s));
     }
     return rollUp(customerId, devices);
@@ -149,18 +166,12 @@ export function createHealthMonitor(deps: HealthMonitorDeps): HealthMonitor {
     const entries: StateEntry[] = [];
     const transitions: HealthTransition[] = [];
     const letters: DeadLetter[] = [];
-    const customerIndex = new Map<string, Set<string>>();
-    const indexOf = (customerId: string) => {
-      let set = customerIndex.get(customerId);
-      if (!set) {
-        set = new Set(loadCustomerDevices(customerId));
-        customerIndex.set(customerId, set);
-      }
-      return set;
-    };
+    const deviceIds = [...byDevice.keys()];
+    const stored = await stateStore.getMany<DeviceHealthState>(DEVICES, deviceIds);
+    const storedOf = new Map(deviceIds.map((id, i) => [id, stored[i]]));
 
     for (const [deviceId, group] of byDevice) {
-      const previous = loadDevice(deviceId) ?? initialDeviceState(deviceId, group.customerId);
+      const previous = storedOf.get(deviceId) ?? initialDeviceState(deviceId, group.customerId);
       const owner = group.customerId ?? previous.customerId;
       const result = advanceDevice(
         previous,
@@ -171,8 +182,11 @@ export function createHealthMonitor(deps: HealthMonitorDeps): HealthMonitor {
       states.set(deviceId, result.state);
       entries.push({ namespace: DEVICES, key: deviceId, value: result.state });
       transitions.push(...result.transitions);
-      if (previous.customerId !== null && previous.customerId !== owner) indexOf(previous.customerId).delete(deviceId);
-      if (owner !== null) indexOf(owner).add(deviceId);
+      if (previous.customerId !== null && previous.customerId !== owner) {
+        entries.push({ namespace: CUSTOMER_DEVICES, key: `${previous.customerId}|${deviceId}`, value: undefined });
+      }
+      // Written every time (not only when new): idempotent, and it repairs a record a crash left unwritten.
+      if (owner !== null) entries.push({ namespace: CUSTOMER_DEVICES, key: `${owner}|${deviceId}`, value: true });
       if (result.tooLate.length > 0) {
         const late = new Set(result.tooLate.map(readingKey));
         for (const { reading, event } of group.items) {
@@ -190,13 +204,14 @@ export function createHealthMonitor(deps: HealthMonitorDeps): HealthMonitor {
         }
       }
     }
-    for (const [customerId, ids] of customerIndex) {
-      entries.push({ namespace: CUSTOMERS, key: customerId, value: [...ids].sort() });
-    }
-
     if (transitions.length > 0) {
+      const rolled = new Map<string, CustomerHealthView>();
+      for (const t of transitions) {
+        if (t.customerId && !rolled.has(t.customerId))
+          rolled.set(t.customerId, await customerView(t.customerId, states));
+      }
       const out: HubAction[] = transitions.map((t) => {
-        const customer = t.customerId ? customerView(t.customerId, states) : null;
+        const customer = t.customerId ? (rolled.get(t.customerId) ?? null) : null;
         return {
           id: t.id,
           type: HEALTH_CHANGED,
@@ -239,8 +254,8 @@ export function createHealthMonitor(deps: HealthMonitorDeps): HealthMonitor {
       });
     },
     process: (events) => enqueue(() => evaluate(events)),
-    device(deviceId) {
-      const s = loadDevice(deviceId.startsWith('Device:') ? deviceId : `Device:${deviceId}`);
+    async device(deviceId) {
+      const s = await loadDevice(deviceId.startsWith('Device:') ? deviceId : `Device:${deviceId}`);
       return s ? viewOf(s) : null;
     },
     customer: (customerId) => customerView(customerId.startsWith('Customer:') ? customerId : `Customer:${customerId}`),

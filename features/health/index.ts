@@ -3,4 +3,3 @@ export * from './health-config';
 export * from './health-monitor';
 export * from './health-rules';
 export * from './proactive-care';
-export * from './state-store';

@@ -4,20 +4,22 @@
  * pipeline's `onApplied`. The root still owns the action sink, the dead-letter
  * sink and the GraphQL modules (api/graphql/health) built over this.
  */
-import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { GraphStore } from '../../graph-schema';
 import type { AppliedEvents, DeadLetterSink } from '../../ingest';
+import type { StateStore } from '../../services/state';
 import type { ActionSink } from '../actions';
 import { type ComputedTraits, createComputedTraits, type TraitsConfig } from '../traits';
 import type { HealthConfig } from './health-config';
 import { createHealthMonitor, type HealthMonitor } from './health-monitor';
-import { createLmdbStateStore, createMemoryStateStore, type StateStore } from './state-store';
 
 export interface ProactiveCareDeps {
   readonly store: GraphStore;
-  /** Embedded mode: the state store lives in `<dataDir>/derived-state`; null keeps it in memory. */
-  readonly dataDir: string | null;
+  /**
+   * Where device health and trait windows live: LMDB in the embedded hub's data dir, the
+   * shared graph store in a split deployment (app/wiring decides). Not closed here.
+   */
+  readonly stateStore: StateStore;
   readonly actions: ActionSink;
   readonly deadLetters: DeadLetterSink;
   readonly logger: Logger;
@@ -35,15 +37,12 @@ export interface ProactiveCare {
   onApplied(applied: AppliedEvents): void;
   /** Resolves once everything handed to onApplied so far is evaluated and written. */
   idle(): Promise<void>;
-  /** Finish queued work, then close the state store. Close after the pipeline, before the graph store. */
+  /** Finish queued work. Close after the pipeline, before the state store and the graph store. */
   close(): Promise<void>;
 }
 
 export function createProactiveCare(deps: ProactiveCareDeps): ProactiveCare {
-  const stateStore =
-    deps.dataDir === null
-      ? createMemoryStateStore()
-      : createLmdbStateStore({ path: join(deps.dataDir, 'derived-state') });
+  const { stateStore } = deps;
   const health = createHealthMonitor({
     stateStore,
     actions: deps.actions,
@@ -70,9 +69,9 @@ export function createProactiveCare(deps: ProactiveCareDeps): ProactiveCare {
     async idle() {
       await Promise.all([health.idle(), traits.idle()]);
     },
+    // The state store belongs to whoever opened it (app/wiring); it closes it after this.
     async close() {
       await Promise.all([health.close(), traits.close()]);
-      await stateStore.close();
     },
   };
 }

@@ -279,19 +279,22 @@ export function gremlinCheckTraversal(
 }
 
 export interface GremlinSegmentEvaluatorOptions {
-  /** A traversal source bound to the server (`traversal().withRemote(connection)`). */
-  readonly g: GraphTraversalSource;
+  /**
+   * Runs a traversal built on a source bound to the server and returns all its results:
+   * the Gremlin store's `traverse` (its connections and retries), or `(build) => build(g).toList()`.
+   */
+  readonly run: <T>(build: (g: GraphTraversalSource) => GraphTraversal) => Promise<T[]>;
 }
 
 /** Runs compiled traversals on a Gremlin server: the database does the work, c360 gets ids and counts. */
 export function createGremlinSegmentEvaluator(options: GremlinSegmentEvaluatorOptions): SegmentEvaluator {
-  const { g } = options;
+  const { run } = options;
   const count = async (definition: SegmentDefinition, at: EvaluationTime) => {
-    const [n] = await gremlinCountTraversal(g, definition, at).toList();
+    const [n] = await run((g) => gremlinCountTraversal(g, definition, at));
     return Number(n);
   };
   const members = async (definition: SegmentDefinition, request: MembersRequest): Promise<Page<string>> => {
-    const ids = (await gremlinMembersTraversal(g, definition, request).toList()) as string[];
+    const ids = await run<string>((g) => gremlinMembersTraversal(g, definition, request));
     const items = ids.slice(0, request.first);
     return { items, cursors: items, hasNextPage: ids.length > request.first };
   };
@@ -305,7 +308,7 @@ export function createGremlinSegmentEvaluator(options: GremlinSegmentEvaluatorOp
     },
     async check(definition, customerIds, at) {
       if (customerIds.length === 0) return [];
-      const found = new Set((await gremlinCheckTraversal(g, definition, customerIds, at).toList()) as string[]);
+      const found = new Set(await run<string>((g) => gremlinCheckTraversal(g, definition, customerIds, at)));
       return customerIds.map((id) => found.has(id));
     },
   };

@@ -22,8 +22,7 @@
 import type { Logger } from 'pino';
 import { BatchBuilder, type GraphStore, type JsonValue, makeVersion, parseVertexId } from '../../graph-schema';
 import type { AppliedEvents, DeadLetter, DeadLetterSink, HubEvent } from '../../ingest';
-// The leaf module, not the folder's index: services/health composes this engine, so the index would be a cycle.
-import type { StateEntry, StateStore } from '../health/state-store';
+import type { StateEntry, StateStore } from '../../services/state';
 import { addToBucket, type Bucket, bucketStart, contributionsOf, eventTime, traitValue } from './trait-buckets';
 import { DEFAULT_TRAITS_CONFIG, type TraitsConfig } from './trait-config';
 
@@ -61,7 +60,7 @@ export interface ComputedTraits {
   /** Counts events now (after what is queued); resolves with the customers whose values were written. */
   process(events: readonly HubEvent[]): Promise<readonly string[]>;
   /** Current values for a customer, as last written. */
-  values(customerId: string): Readonly<Record<string, JsonValue>>;
+  values(customerId: string): Promise<Readonly<Record<string, JsonValue>>>;
   /** The newest event time seen: the end of every window. */
   clock(): number | null;
   idle(): Promise<void>;
@@ -74,7 +73,7 @@ export function createComputedTraits(deps: ComputedTraitsDeps): ComputedTraits {
   const traits = config.traits;
   const logger = deps.logger.child({ component: 'traits' });
   const now = deps.now ?? Date.now;
-  let clock = stateStore.get<number>(META, CLOCK_KEY) ?? NO_TIME;
+  let clock = NO_TIME;
   let queue: Promise<unknown> = Promise.resolve();
 
   /** Event time at which a customer's oldest bucket leaves a window → customers to re-evaluate then. */
@@ -109,26 +108,33 @@ export function createComputedTraits(deps: ComputedTraitsDeps): ComputedTraits {
     set.add(customerId);
   }
 
-  for (const [customerId, state] of stateStore.entries<CustomerTraitState>(CUSTOMERS)) schedule(customerId, state);
+  // The clock and the window schedule come back from the state store before any batch is counted.
+  queue = (async () => {
+    clock = (await stateStore.get<number>(META, CLOCK_KEY)) ?? NO_TIME;
+    for await (const [customerId, state] of stateStore.entries<CustomerTraitState>(CUSTOMERS)) {
+      schedule(customerId, state);
+    }
+  })().catch((e: unknown) => logger.error({ err: e }, 'computed traits: state could not be loaded'));
 
   const emptyState = (): CustomerTraitState => ({ buckets: {}, written: {}, recent: {}, rev: 0 });
 
   async function evaluate(events: readonly HubEvent[]): Promise<readonly string[]> {
     const states = new Map<string, CustomerTraitState>();
-    const load = (id: string) => {
-      let s = states.get(id);
-      if (!s) {
-        s = stateStore.get<CustomerTraitState>(CUSTOMERS, id) ?? emptyState();
-        states.set(id, s);
-      }
-      return s;
+    /** One store read for many customers (the shared store is remote); `load` then never misses. */
+    const prefetch = async (ids: Iterable<string>) => {
+      const missing = [...new Set(ids)].filter((id) => !states.has(id));
+      const found = await stateStore.getMany<CustomerTraitState>(CUSTOMERS, missing);
+      for (const [i, id] of missing.entries()) states.set(id, found[i] ?? emptyState());
     };
+    const load = (id: string) => states.get(id) as CustomerTraitState;
     const letters: DeadLetter[] = [];
     const startClock = clock;
+    const contributionsByEvent = events.map((event) => contributionsOf(traits, event));
+    await prefetch(contributionsByEvent.flatMap((cs) => cs.map((c) => c.customerId)));
 
-    for (const event of events) {
+    for (const [index, event] of events.entries()) {
       const ts = eventTime(event);
-      const contributions = contributionsOf(traits, event);
+      const contributions = contributionsByEvent[index];
       if (contributions.length > 0) {
         if (ts < clock - config.allowedLatenessMs) {
           letters.push({
@@ -161,10 +167,12 @@ export function createComputedTraits(deps: ComputedTraitsDeps): ComputedTraits {
 
     // Customers whose oldest bucket left a window as the clock advanced.
     if (clock > startClock) {
+      const expired: string[] = [];
       for (const [leaves, ids] of [...expiries]) {
         if (leaves > clock) continue;
-        for (const id of ids) load(id);
+        expired.push(...ids);
       }
+      await prefetch(expired);
     }
 
     const changed: { id: string; props: Record<string, JsonValue>; state: CustomerTraitState }[] = [];
@@ -237,9 +245,9 @@ export function createComputedTraits(deps: ComputedTraitsDeps): ComputedTraits {
       });
     },
     process: (events) => enqueue(() => evaluate(events)),
-    values(customerId) {
+    async values(customerId) {
       const id = customerId.startsWith('Customer:') ? customerId : `Customer:${customerId}`;
-      return stateStore.get<CustomerTraitState>(CUSTOMERS, id)?.written ?? {};
+      return (await stateStore.get<CustomerTraitState>(CUSTOMERS, id))?.written ?? {};
     },
     clock: () => (clock === NO_TIME ? null : clock),
     idle: () => queue.then(() => undefined),

@@ -18,6 +18,7 @@ import { type ActionBus, createActionBus, createFileActionSink } from '../../fea
 import { type ChangeFeed, createChangeFeed, createSubscriptionsModule } from '../../features/actions/graphql';
 import { createHealthConfig, createProactiveCare, type HealthConfig, type ProactiveCare } from '../../features/health';
 import { createHealthModule } from '../../features/health/graphql';
+import { createLmdbStateStore } from '../../services/state';
 import { defaultMappings, type GraphStore } from '../../graph-schema';
 import {
   createEventMapper,
@@ -59,7 +60,7 @@ export async function startProactiveCareServer(options: { health?: HealthConfig 
   const changes = createChangeFeed();
   const care = createProactiveCare({
     store,
-    dataDir: dir,
+    stateStore: createLmdbStateStore({ path: join(dir, 'derived-state') }),
     actions: bus,
     deadLetters,
     logger,

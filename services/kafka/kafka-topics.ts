@@ -11,6 +11,8 @@ export interface HubTopics {
   readonly telemetry: string;
   readonly dlq: string;
   readonly actions: string;
+  /** Internal: "these vertices changed" notices for API replicas' caches and subscriptions. */
+  readonly changes: string;
   readonly cdcPrefix: string;
 }
 
@@ -36,6 +38,12 @@ export function hubTopicSpecs(
     // One partition: dead letters are few, and an operator reads them in the order they failed.
     { topic: topics.dlq, numPartitions: 1 },
     { topic: topics.actions, numPartitions: partitions.actions },
+    // Hints with a short life: a replica reads from the end when it starts, so an hour is plenty.
+    {
+      topic: topics.changes,
+      numPartitions: partitions.actions,
+      configEntries: [{ name: 'retention.ms', value: String(60 * 60 * 1000) }],
+    },
   ];
 }
 

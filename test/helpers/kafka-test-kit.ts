@@ -45,6 +45,7 @@ export function uniqueTopics(): HubTopics {
     telemetry: `${p}.telemetry`,
     dlq: `${p}.dlq`,
     actions: `${p}.actions`,
+    changes: `${p}.changes`,
     cdcPrefix: p,
   };
 }

@@ -7,8 +7,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Admin, Kafka, Producer } from 'kafkajs';
+import { DEFAULT_TRAITS_CONFIG } from '../../features/traits';
 import { createEmbeddedStore } from '../../services/graph/embedded';
-import { dumpWholeGraph } from '../helpers/graph-dump';
+import { dumpWholeGraph, ingestPart } from '../helpers/graph-dump';
 import {
   allTopicNames,
   baselineDump,
@@ -109,7 +110,19 @@ test('SIGKILL mid-stream, several times, then restart: the graph equals applying
   try {
     const actual = await dumpWholeGraph(store);
     expect(Object.keys(actual.vertices).length).toBeGreaterThan(100);
-    expect(actual).toEqual(expected);
+    // The worker also runs the live features (computed traits): compare what ingest alone determines.
+    const traitNames = DEFAULT_TRAITS_CONFIG.traits.map((t) => t.name);
+    const stripVersion = (d: ReturnType<typeof ingestPart>) => ({
+      edges: d.edges,
+      vertices: Object.fromEntries(
+        Object.entries(d.vertices).map(([id, v]) => [
+          id,
+          id.startsWith('Customer:') ? { props: (v as { props: unknown }).props } : v,
+        ]),
+      ),
+    });
+    // A Customer's version is its newest part's, which may be a trait write: compared without it.
+    expect(stripVersion(ingestPart(actual, traitNames))).toEqual(stripVersion(ingestPart(expected, traitNames)));
   } finally {
     await store.close();
   }

@@ -26,7 +26,7 @@ defineSegmentSuite(
     });
     connections.push(connection);
     const g = gremlin.process.AnonymousTraversalSource.traversal().withRemote(connection);
-    return createGremlinSegmentEvaluator({ g });
+    return createGremlinSegmentEvaluator({ run: async (build) => (await build(g).toList()) as never[] });
   },
   { timeoutMs: 120_000 },
 );

@@ -31,7 +31,7 @@ export interface CustomerHealthRecord {
 
 export interface HealthReader {
   /** By vertex id, `Customer:<key>`. */
-  customer(customerId: string): CustomerHealthRecord;
+  customer(customerId: string): Promise<CustomerHealthRecord>;
 }
 
 const typeDefs = /* GraphQL */ `

@@ -73,6 +73,11 @@ export interface GremlinStoreOptions {
 export interface GremlinGraphStore extends GraphStore {
   readonly kind: 'gremlin';
   readonly url: string;
+  /**
+   * Runs a read-only traversal built on the store's connections (with its retries), for
+   * features that compile their queries to bytecode (segment previews). Never string scripts.
+   */
+  traverse<T>(build: (g: GraphTraversalSource) => GraphTraversal): Promise<T[]>;
 }
 
 export const GREMLIN_STORE_DEFAULTS = {
@@ -145,6 +150,11 @@ class RemoteGraphStore implements GremlinGraphStore {
 
   async ping(): Promise<void> {
     await this.run('open', (g) => g.inject(1));
+  }
+
+  traverse<T>(build: (g: GraphTraversalSource) => GraphTraversal): Promise<T[]> {
+    this.assertOpen('traverse');
+    return this.run<T>('traverse', build);
   }
 
   async apply(batch: GraphBatch): Promise<ApplyResult> {

@@ -67,6 +67,11 @@ export interface Neo4jStoreOptions {
 export interface Neo4jGraphStore extends GraphStore {
   readonly kind: 'neo4j';
   readonly database: string;
+  /**
+   * Runs a parameterized read query (features that compile to Cypher: segment previews);
+   * driver errors are translated like every other read. Records as plain objects.
+   */
+  readCypher(query: { readonly text: string; readonly params: Record<string, unknown> }): Promise<Record<string, unknown>[]>;
 }
 
 export async function createNeo4jStore(options: Neo4jStoreOptions): Promise<Neo4jGraphStore> {
@@ -204,6 +209,15 @@ class CypherGraphStore implements Neo4jGraphStore {
     } catch (error) {
       throw classifyDriverError(operation, 'STORE_READ_FAILED', error);
     }
+  }
+
+  async readCypher(query: {
+    readonly text: string;
+    readonly params: Record<string, unknown>;
+  }): Promise<Record<string, unknown>[]> {
+    this.assertOpen('readCypher');
+    const records = await this.read('readCypher', query);
+    return records.map((r) => r.toObject());
   }
 
   async getVertices(ids: readonly string[]): Promise<(Vertex | null)[]> {

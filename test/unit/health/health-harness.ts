@@ -12,13 +12,8 @@ import {
   type HubAction,
   readActionLog,
 } from '../../../features/actions';
-import {
-  createHealthMonitor,
-  createLmdbStateStore,
-  type HealthConfig,
-  type HealthMonitor,
-  type StateStore,
-} from '../../../features/health';
+import { createHealthMonitor, type HealthConfig, type HealthMonitor } from '../../../features/health';
+import { createLmdbStateStore, type StateStore } from '../../../services/state';
 import type { AppliedEvents, RawMessage } from '../../../ingest';
 import { createFileDeadLetterSink, readDeadLetterFile } from '../../../ingest';
 import { createTestPipeline, raw, type TestPipeline } from '../../helpers/hub-pipeline';

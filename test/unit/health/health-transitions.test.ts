@@ -79,7 +79,7 @@ describe('device health transitions through the real pipeline', () => {
     expect(red.evidence).toEqual([
       { ts: T0 + 15 * MIN, seq: '4', indicators: { uptimeSec: 100_000 + 15 * 60, ...BAD } },
     ]);
-    expect(h.monitor.device('router-1')).toMatchObject({ status: 'GREEN', since: T0 + 30 * MIN, pending: null });
+    expect(await h.monitor.device('router-1')).toMatchObject({ status: 'GREEN', since: T0 + 30 * MIN, pending: null });
   });
 
   it('gives a transition the same id whatever the delivery order, so consumers can dedupe across redeliveries', async () => {
@@ -128,7 +128,7 @@ describe('device health transitions through the real pipeline', () => {
     }));
     await h.submit(flapping);
     expect(await h.actions()).toEqual([]);
-    expect(h.monitor.device('stb-7')).toMatchObject({ status: 'GREEN', pending: { status: 'RED' } });
+    expect(await h.monitor.device('stb-7')).toMatchObject({ status: 'GREEN', pending: { status: 'RED' } });
   });
 
   it('without a hold time every flip is a transition (the hold is what damps)', async () => {
@@ -169,7 +169,7 @@ describe('device health transitions through the real pipeline', () => {
     await h.submit([stb(0, 1), router(0, 1, GOOD), router(5, 2, { ...GOOD, signalDbm: -80 })]);
     await h.reopenMonitor();
     await h.submit([router(20, 3, { ...GOOD, signalDbm: -82, firmwareDownloadErrors: 2 }), stb(20, 2)]);
-    const customer = h.monitor.customer('Customer:C9');
+    const customer = await h.monitor.customer('Customer:C9');
     expect(customer).toMatchObject({
       status: 'RED',
       since: T0 + 5 * MIN,
@@ -182,7 +182,7 @@ describe('device health transitions through the real pipeline', () => {
     const actions = await h.actions();
     expect(actions).toHaveLength(1);
     expect(actions[0].payload).toMatchObject({ from: 'GREEN', to: 'RED', customerStatus: 'RED' });
-    expect(h.monitor.customer('Customer:nobody')).toMatchObject({ status: 'UNKNOWN', devices: [] });
+    expect(await h.monitor.customer('Customer:nobody')).toMatchObject({ status: 'UNKNOWN', devices: [] });
   });
 
   it('counts uptime resets within the window (reboots) as AMBER', async () => {
@@ -197,7 +197,7 @@ describe('device health transitions through the real pipeline', () => {
         indicators: { ...GOOD, uptimeSec },
       })),
     );
-    expect(h.monitor.device('router-r')).toMatchObject({
+    expect(await h.monitor.device('router-r')).toMatchObject({
       status: 'AMBER',
       reasons: ['uptimeSec reset 2 times (≥ 2) within 2d'],
     });

@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import fc from 'fast-check';
 import pino from 'pino';
-import { createLmdbStateStore, createMemoryStateStore, TOO_LATE } from '../../../features/health';
+import { TOO_LATE } from '../../../features/health';
+import { createLmdbStateStore, createMemoryStateStore } from '../../../services/state';
 import {
   type ComputedTraits,
   createComputedTraits,

@@ -1,0 +1,581 @@
+/**
+ * The one wiring of c360: config → store, Kafka, live state, actions, the
+ * ingest pipeline and every feature. `c360 start`, `c360 worker` and `c360 api`
+ * all call `wire()`; they differ only in which parts they run:
+ *
+ * | part                                        | start | worker | api |
+ * | ------------------------------------------- | ----- | ------ | --- |
+ * | ingest pipeline (+ Kafka consumer group)    |  yes  |  yes   |     |
+ * | write-side features: health, traits, live   |  yes  |  yes   |     |
+ * |   segment membership (`onApplied`, `start`) |       |        |     |
+ * | GraphQL modules: every feature's            |  yes  |        | yes |
+ * | read-side feeds: subscriptions, analytics   |  yes  |        | yes |
+ *
+ * So a feature wired here works in every process split. Where the parts of one
+ * deployment meet:
+ * - Live state (device health, trait windows) lives in the graph store when it is
+ *   shared (gremlin, neo4j), so any worker can take over a partition and any API
+ *   replica reads it; the embedded hub keeps it in LMDB beside its graph.
+ * - Actions go to the actions topic when Kafka is configured (the file log
+ *   otherwise); every process that serves subscriptions hears them back from
+ *   the topic, whichever worker published them. "Vertices changed" notices
+ *   travel the same way on the changes topic.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Kafka, Partitioners, type Producer } from 'kafkajs';
+import type { Logger } from 'pino';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import type { GraphQLModule, Readiness } from '../api';
+import type { AuthConfig } from '../api/auth';
+import {
+  type ActionBus,
+  type ActionSink,
+  createActionBus,
+  createFileActionSink,
+  type HubAction,
+} from '../features/actions';
+import { type ChangeFeed, createChangeFeed, createSubscriptionsModule } from '../features/actions/graphql';
+import { createAnalyticsService } from '../features/analytics';
+import { createAnalyticsModule } from '../features/analytics/graphql';
+import { createHealthMonitor, createProactiveCare, type HealthMonitor, type ProactiveCare } from '../features/health';
+import { createHealthModule } from '../features/health/graphql';
+import {
+  createCustomerForgetter,
+  createFileAuditLog,
+  createIdentityResolver,
+  createIdentityRules,
+} from '../features/identity';
+import { createIdentityModule } from '../features/identity/graphql';
+import {
+  createCypherSegmentEvaluator,
+  createGremlinSegmentEvaluator,
+  createSegmentService,
+  type SegmentEvaluator,
+} from '../features/segments';
+import { createSegmentsModule } from '../features/segments/graphql';
+import { ConfigError, defaultMappings, type GraphStore } from '../graph-schema';
+import {
+  type AppliedEvents,
+  createCdcPipeline,
+  createFileDeadLetterSink,
+  createLmdbDedupe,
+  createPipelineMetrics,
+  type DeadLetterSink,
+  type IngestPipeline,
+} from '../ingest';
+import { createDecoders } from '../ingest/decoders';
+import {
+  createEmbeddedStore,
+  createGremlinStore,
+  createNeo4jStore,
+  type GremlinGraphStore,
+  type Neo4jGraphStore,
+} from '../services/graph';
+import {
+  cdcTopicPattern,
+  createKafkaActionSink,
+  createKafkaChangePublisher,
+  createKafkaClient,
+  createKafkaDeadLetterSink,
+  createKafkaIngestWorker,
+  createKafkaLiveFeed,
+  createKafkaMetrics,
+  createKafkaProducerPipeline,
+  ensureTopics,
+  hubTopicSpecs,
+  type KafkaChangePublisher,
+  type KafkaIngestWorker,
+  type KafkaLiveFeed,
+  type KafkaMetrics,
+} from '../services/kafka';
+import { createGraphStateStore, createLmdbStateStore, type StateStore } from '../services/state';
+import { type C360Config, requireApiAuth } from './config';
+
+/** Which parts of the wiring a process runs (see the table above). */
+export type ProcessRole = 'hub' | 'worker' | 'api';
+
+const INGESTS: Record<ProcessRole, boolean> = { hub: true, worker: true, api: false };
+const SERVES: Record<ProcessRole, boolean> = { hub: true, worker: false, api: true };
+
+/** The store the config names. */
+export async function openGraphStore(config: C360Config, logger: Logger): Promise<GraphStore> {
+  switch (config.graph) {
+    case 'embedded':
+      return createEmbeddedStore({ path: join(config.dataDir, 'graph'), logger });
+    case 'gremlin':
+      return createGremlinStore({ url: config.graphUrl as string, traversalSource: 'g', logger });
+    case 'neo4j':
+      return createNeo4jStore({
+        url: config.graphUrl as string,
+        user: config.graphUser ?? 'neo4j',
+        password: config.graphPassword ?? '',
+        database: 'neo4j',
+        logger,
+      });
+    default: {
+      const never: never = config.graph;
+      throw new ConfigError('C360_GRAPH', `unknown store ${String(never)}`);
+    }
+  }
+}
+
+export function requireKafka(config: C360Config, what: string): void {
+  if (config.kafkaBrokers.length === 0) {
+    throw new ConfigError('C360_KAFKA_BROKERS', `${what} needs Kafka; set host:port[,host:port…]`);
+  }
+}
+
+export interface KafkaConnection {
+  readonly kafka: Kafka;
+  /** Idempotent, acks=-1 per send: dead letters, actions and the collector's records. */
+  readonly producer: Producer;
+  /** Dead letters as records on the dead-letter topic. */
+  readonly deadLetters: DeadLetterSink;
+  readonly metrics: KafkaMetrics;
+  disconnect(): Promise<void>;
+}
+
+/** Client, topics created if missing, and the one producer of this process. */
+export async function connectKafka(config: C360Config, registry: Registry, logger: Logger): Promise<KafkaConnection> {
+  requireKafka(config, 'Kafka mode');
+  const kafka = createKafkaClient({ brokers: config.kafkaBrokers, clientId: config.kafka.clientId, logger });
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await ensureTopics(
+      admin,
+      hubTopicSpecs(config.topics, { events: config.kafka.topicPartitions, actions: config.kafka.actionsPartitions }),
+      logger,
+    );
+  } finally {
+    await admin.disconnect();
+  }
+  const producer = kafka.producer({
+    idempotent: true,
+    // Bounded: a collector request fails with 503 (and the SDK retries) instead of hanging on a dead broker.
+    retry: { retries: 5, initialRetryTime: 300, maxRetryTime: 5_000 },
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
+  await producer.connect();
+  const metrics = createKafkaMetrics(registry);
+  return {
+    kafka,
+    producer,
+    deadLetters: createKafkaDeadLetterSink(producer, config.topics.dlq, { metrics }),
+    metrics,
+    disconnect: () => producer.disconnect(),
+  };
+}
+
+/** The consumer-group member that feeds `pipeline`; not started. */
+export function createIngestWorker(
+  config: C360Config,
+  connection: KafkaConnection,
+  pipeline: IngestPipeline,
+  registry: Registry,
+  logger: Logger,
+): KafkaIngestWorker {
+  const k = config.kafka;
+  return createKafkaIngestWorker({
+    kafka: connection.kafka,
+    groupId: k.groupId,
+    topics: {
+      clickstream: config.topics.clickstream,
+      telemetry: config.topics.telemetry,
+      cdcPattern: cdcTopicPattern(config.topics.cdcPrefix),
+    },
+    pipeline,
+    logger,
+    registry,
+    partitionsConsumedConcurrently: k.partitionsConsumedConcurrently,
+    sessionTimeoutMs: k.sessionTimeoutMs,
+    maxRetries: k.maxRetries,
+    retryBaseMs: k.retryBaseMs,
+    pauseMs: k.pauseMs,
+    lagSampleIntervalMs: k.lagSampleIntervalMs,
+    topicRefreshMs: k.topicRefreshMs,
+    maxBytesPerPartition: k.maxBytesPerPartition,
+  });
+}
+
+/** The collector's pipeline in Kafka mode: validated events to the hub's topics, acks=-1. */
+export function createCollectorPipeline(
+  config: C360Config,
+  connection: KafkaConnection,
+  logger: Logger,
+): IngestPipeline {
+  return createKafkaProducerPipeline({
+    producer: connection.producer,
+    topics: {
+      clickstream: config.topics.clickstream,
+      telemetry: config.topics.telemetry,
+      cdcPrefix: config.topics.cdcPrefix,
+    },
+    decoders: createDecoders({ maxEventBytes: config.maxEventBytes }),
+    deadLetters: connection.deadLetters,
+    logger: logger.child({ component: 'collector-producer' }),
+    metrics: connection.metrics,
+  });
+}
+
+/** Who may call the API and how much, from the config (every process that serves the API). */
+export function apiSecurity(config: C360Config): {
+  auth: AuthConfig;
+  limits: C360Config['apiLimits'];
+  playground: boolean;
+} {
+  requireApiAuth(config);
+  return {
+    auth: { demo: config.demo, apiKeys: config.apiKeys, jwt: config.jwt },
+    limits: config.apiLimits,
+    playground: config.playground,
+  };
+}
+
+export interface Ingest {
+  readonly pipeline: IngestPipeline;
+  close(): Promise<void>;
+}
+
+/** The ingest pipeline over a store (the processes, `c360 seed`, `c360 replay`). */
+export function createIngest(
+  config: C360Config,
+  store: GraphStore,
+  registry: Registry,
+  logger: Logger,
+  onApplied?: (applied: AppliedEvents) => void | Promise<void>,
+  /** Kafka mode passes the dead-letter topic's sink; otherwise a file in the data dir. */
+  deadLetterSink?: DeadLetterSink,
+): Ingest {
+  mkdirSync(config.dataDir, { recursive: true });
+  const dedupe = createLmdbDedupe({ path: join(config.dataDir, 'dedupe'), maxEntries: config.dedupeMaxEntries });
+  const deadLetters = deadLetterSink ?? createFileDeadLetterSink(join(config.dataDir, 'dead-letters.ndjson'));
+  // The CDC-aware pipeline: truncates become versioned tombstones of what the table wrote.
+  const pipeline = createCdcPipeline({
+    store,
+    decoders: createDecoders({ maxEventBytes: config.maxEventBytes }),
+    mappings: defaultMappings,
+    dedupe,
+    deadLetters,
+    logger: logger.child({ component: 'pipeline' }),
+    metrics: createPipelineMetrics(registry),
+    batchMaxMutations: config.batchMaxMutations,
+    batchMaxWaitMs: config.batchMaxWaitMs,
+    ...(onApplied ? { onApplied } : {}),
+  });
+  return {
+    pipeline,
+    async close() {
+      await pipeline.close();
+      await deadLetters.close();
+      await dedupe.close();
+    },
+  };
+}
+
+/** Segment previews and counts run where the data is: the store's own compiler when it has one. */
+export function previewEvaluatorFor(store: GraphStore): SegmentEvaluator | undefined {
+  switch (store.kind) {
+    case 'gremlin': {
+      const g = store as GremlinGraphStore;
+      return createGremlinSegmentEvaluator({ run: (build) => g.traverse(build) });
+    }
+    case 'neo4j': {
+      const n = store as Neo4jGraphStore;
+      return createCypherSegmentEvaluator({ read: (query) => n.readCypher(query) });
+    }
+    case 'embedded':
+      return undefined;
+    default: {
+      const never: never = store.kind;
+      throw new TypeError(`previewEvaluatorFor: unknown store ${String(never)}`);
+    }
+  }
+}
+
+/**
+ * A capability as the wiring sees it: a GraphQL module (served where the API is),
+ * a write-side reaction to durable events (run where events are applied), a
+ * read-side reaction to changed vertices (run where the API is), and a lifecycle.
+ */
+export interface Feature {
+  readonly name: string;
+  readonly module?: GraphQLModule;
+  /** May return a promise: the pipeline marks events seen (and Kafka commits) only once it settles. */
+  readonly onApplied?: (applied: AppliedEvents) => void | Promise<void>;
+  readonly onChanged?: (vertexIds: ReadonlySet<string>) => void;
+  /** Write-side work once the process runs (recount saved segments). */
+  readonly start?: () => Promise<void>;
+  readonly close?: () => Promise<void>;
+}
+
+export interface Wiring {
+  readonly role: ProcessRole;
+  readonly config: C360Config;
+  readonly logger: Logger;
+  readonly registry: Registry;
+  readonly store: GraphStore;
+  readonly kafka: KafkaConnection | null;
+  readonly deadLetters: DeadLetterSink;
+  readonly actions: ActionBus;
+  readonly changes: ChangeFeed;
+  readonly features: readonly Feature[];
+  /** GraphQL modules of every feature (empty for a worker). */
+  readonly modules: readonly GraphQLModule[];
+  /** The ingest pipeline and (with Kafka) the consumer-group member feeding it; null for `api`. */
+  readonly ingest: Ingest | null;
+  readonly worker: KafkaIngestWorker | null;
+  /** What the collector submits to: Kafka when configured, else the pipeline; null for a worker. */
+  readonly collector: IngestPipeline | null;
+  /** Starts consuming, following the live feed and the features' write-side work. */
+  start(): Promise<void>;
+  /** Only the features' write-side work (for `seed` and `replay`, which submit to the pipeline themselves). */
+  startFeatures(): void;
+  readiness(): Readiness;
+  /** Stops consuming and closes everything in dependency order. Idempotent. */
+  close(): Promise<void>;
+}
+
+export interface WireOptions {
+  readonly role: ProcessRole;
+  readonly logger: Logger;
+  /** Tests: hear every applied batch after the features did. */
+  readonly onApplied?: (applied: AppliedEvents) => void;
+}
+
+function randomId(): string {
+  return randomBytes(6).toString('hex');
+}
+
+export async function wire(config: C360Config, options: WireOptions): Promise<Wiring> {
+  const { role, logger } = options;
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'c360_' });
+  const opened: (() => Promise<void>)[] = [];
+  try {
+    const store = await openGraphStore(config, logger.child({ component: 'store', store: config.graph }));
+    opened.push(() => store.close());
+    const kafka = config.kafkaBrokers.length > 0 ? await connectKafka(config, registry, logger) : null;
+    if (kafka) opened.push(() => kafka.disconnect());
+    mkdirSync(config.dataDir, { recursive: true });
+    const deadLetters = kafka?.deadLetters ?? createFileDeadLetterSink(join(config.dataDir, 'dead-letters.ndjson'));
+
+    const actionSink: ActionSink = kafka
+      ? createKafkaActionSink(kafka.producer, config.topics.actions)
+      : createFileActionSink(join(config.dataDir, 'actions.ndjson'));
+    const actions = createActionBus(actionSink, (e) => logger.error({ err: e }, 'action listener failed'), {
+      deliverOnPublish: kafka === null,
+    });
+    const changes = createChangeFeed((e) => logger.error({ err: e }, 'change listener failed'));
+    const changePublisher: KafkaChangePublisher | null = kafka
+      ? createKafkaChangePublisher(kafka.producer, config.topics.changes, (e) =>
+          logger.warn({ err: e }, 'change notice not sent (subscribers refresh on the next change)'),
+        )
+      : null;
+    /** Vertices written here: to local listeners, or to every process through the changes topic. */
+    const notifyChanged = (ids: Iterable<string>) => {
+      if (changePublisher) changePublisher.publish(ids);
+      else changes.publish(ids);
+    };
+
+    const stateStore: StateStore =
+      store.kind === 'embedded'
+        ? createLmdbStateStore({ path: join(config.dataDir, 'derived-state') })
+        : createGraphStateStore({ store, writerId: randomId() });
+
+    const features = createFeatures({
+      role,
+      config,
+      store,
+      logger,
+      actions,
+      deadLetters,
+      changes,
+      stateStore,
+      notifyChanged,
+    });
+    const featureOnApplied = async (applied: AppliedEvents) => {
+      const pending: Promise<void>[] = [];
+      for (const f of features) {
+        try {
+          const r = f.onApplied?.(applied);
+          if (r) pending.push(r);
+        } catch (e) {
+          logger.error({ err: e, feature: f.name }, 'feature failed to take applied events');
+        }
+      }
+      notifyChanged(applied.vertexIds);
+      options.onApplied?.(applied);
+      await Promise.all(pending);
+    };
+    for (const f of features) {
+      if (f.onChanged) {
+        const onChanged = f.onChanged;
+        changes.subscribe((ids) => onChanged(ids));
+      }
+    }
+
+    const ingest = INGESTS[role]
+      ? createIngest(config, store, registry, logger, featureOnApplied, kafka?.deadLetters)
+      : null;
+    const worker = ingest && kafka ? createIngestWorker(config, kafka, ingest.pipeline, registry, logger) : null;
+    const collector = !SERVES[role]
+      ? null
+      : kafka
+        ? createCollectorPipeline(config, kafka, logger)
+        : (ingest?.pipeline ?? null);
+    const liveFeed: KafkaLiveFeed | null =
+      kafka && SERVES[role]
+        ? createKafkaLiveFeed({
+            kafka: kafka.kafka,
+            topics: { actions: config.topics.actions, changes: config.topics.changes },
+            groupPrefix: `${config.kafka.groupId}-live`,
+            logger: logger.child({ component: 'live-feed' }),
+            onAction: (a) => actions.deliver([a as HubAction]),
+            onChanged: (ids) => changes.publish(ids),
+          })
+        : null;
+
+    const startFeatures = () => {
+      if (!INGESTS[role]) return;
+      for (const f of features) {
+        f.start?.().catch((e) => logger.error({ err: e, feature: f.name }, 'feature failed to start'));
+      }
+    };
+    let closing: Promise<void> | null = null;
+    return {
+      role,
+      config,
+      logger,
+      registry,
+      store,
+      kafka,
+      deadLetters,
+      actions,
+      changes,
+      features,
+      modules: SERVES[role] ? features.flatMap((f) => (f.module ? [f.module] : [])) : [],
+      ingest,
+      worker,
+      collector,
+      async start() {
+        // The feed first: a subscription opened once this process is ready hears every later action.
+        await liveFeed?.start();
+        await worker?.start();
+        startFeatures();
+      },
+      startFeatures,
+      readiness: () => worker?.readiness() ?? { ready: true, reasons: [] },
+      close() {
+        closing ??= (async () => {
+          if (collector && collector !== ingest?.pipeline) await collector.close();
+          await worker?.stop();
+          await ingest?.close();
+          await liveFeed?.stop();
+          for (const f of features) await f.close?.();
+          await changePublisher?.close();
+          await actions.close();
+          await stateStore.close();
+          if (!kafka) await deadLetters.close();
+          await kafka?.disconnect();
+          await store.close();
+        })();
+        return closing;
+      },
+    };
+  } catch (e) {
+    for (const close of opened.reverse()) await close().catch(() => undefined);
+    throw e;
+  }
+}
+
+interface FeatureDeps {
+  readonly role: ProcessRole;
+  readonly config: C360Config;
+  readonly store: GraphStore;
+  readonly logger: Logger;
+  readonly actions: ActionBus;
+  readonly deadLetters: DeadLetterSink;
+  readonly changes: ChangeFeed;
+  readonly stateStore: StateStore;
+  readonly notifyChanged: (ids: Iterable<string>) => void;
+}
+
+/** Every feature, configured the same way in every process; the role only picks which parts run. */
+function createFeatures(deps: FeatureDeps): Feature[] {
+  const { role, config, store, logger, actions, deadLetters, changes, stateStore } = deps;
+  const ingests = INGESTS[role];
+  const resolver = createIdentityResolver({ store, rules: createIdentityRules() });
+  const segments = createSegmentService({
+    store,
+    actions,
+    logger: logger.child({ component: 'segments' }),
+    ...(previewEvaluatorFor(store) ? { previewEvaluator: previewEvaluatorFor(store) } : {}),
+  });
+  // Write side: health state machines and trait windows advance where events are applied.
+  const care: ProactiveCare | null = ingests
+    ? createProactiveCare({
+        store,
+        stateStore,
+        actions,
+        deadLetters,
+        logger: logger.child({ component: 'proactive-care' }),
+        onTraitsWritten: (ids) => deps.notifyChanged(ids),
+      })
+    : null;
+  // Read side only: an API replica reads the health that workers keep in the shared store.
+  const health: HealthMonitor =
+    care?.health ??
+    createHealthMonitor({ stateStore, actions, deadLetters, logger: logger.child({ component: 'health' }) });
+  const analytics = SERVES[role] ? createAnalyticsService({ store, logger }) : null;
+
+  const features: Feature[] = [
+    // First, so that later modules may still take over single Customer fields (e.g. health).
+    {
+      name: 'identity',
+      module: createIdentityModule({
+        resolver,
+        forgetter: createCustomerForgetter({
+          store,
+          resolver,
+          auditLog: createFileAuditLog(join(config.dataDir, 'audit', 'identity.ndjson')),
+        }),
+      }),
+    },
+    {
+      name: 'segments',
+      module: createSegmentsModule(segments),
+      // Not awaited: a missed re-evaluation is repaired by the recount at start.
+      ...(ingests ? { onApplied: (applied: AppliedEvents) => segments.live.onApplied(applied) } : {}),
+      ...(ingests ? { start: () => segments.start() } : {}),
+      close: () => segments.close(),
+    },
+    {
+      name: 'proactive-care',
+      module: createHealthModule({ health }),
+      ...(care
+        ? {
+            // Awaited: health and window traits are state of their own that a redelivery must reach.
+            onApplied: (applied: AppliedEvents) => {
+              care.onApplied(applied);
+              return care.idle();
+            },
+            close: () => care.close(),
+          }
+        : { close: () => health.close() }),
+    },
+    { name: 'subscriptions', module: createSubscriptionsModule({ actions, changes }) },
+  ];
+  if (analytics) {
+    features.splice(1, 0, {
+      name: 'analytics',
+      module: createAnalyticsModule(analytics),
+      // Read side: the next analytics read refreshes the vertices written anywhere.
+      onChanged: (vertexIds) => analytics.onApplied({ vertexIds }),
+      close: () => analytics.close(),
+    });
+  }
+  return features;
+}
