@@ -512,6 +512,7 @@ function createFeatures(deps: FeatureDeps): Feature[] {
     store,
     actions,
     logger: logger.child({ component: 'segments' }),
+    stateStore,
     ...(previewEvaluatorFor(store) ? { previewEvaluator: previewEvaluatorFor(store) } : {}),
   });
   // Write side: health state machines and trait windows advance where events are applied.

@@ -31,12 +31,15 @@ import {
   versionTime,
 } from '../../graph-schema';
 import type { AppliedEvents } from '../../ingest';
+import { createMemoryStateStore, type StateStore } from '../../services/state';
 import type { ActionSink, HubAction } from '../actions';
 import type { EmbeddedSegmentEvaluator } from './embedded-evaluator';
 import { type Clock, dependencyOrder, type SavedSegment, type SegmentCatalog } from './segment-catalog';
 import { conditionsOf, referencedSegments } from './segment-definition';
 
 export const SEGMENT_ENTERED = 'segment.entered';
+/** How many times each (segment, customer) membership changed: the ordinal makes action ids stable. */
+const TRANSITIONS = 'segments.transitions';
 export const SEGMENT_LEFT = 'segment.left';
 const RETRY_MS = 5000;
 
@@ -47,6 +50,11 @@ export interface LiveSegmentsOptions {
   readonly catalog: SegmentCatalog;
   readonly clock: Clock;
   readonly logger: Logger;
+  /**
+   * Where the transition ordinals live (the process's live-state store, shared in a split
+   * deployment); default in memory.
+   */
+  readonly stateStore?: StateStore;
   /** Customers evaluated per round (default 200). */
   readonly batchSize?: number;
   /** Arm a timer for window expiries (default true); tests turn it off and call `tick()`. */
@@ -82,10 +90,15 @@ export interface LiveSegments {
   close(): Promise<void>;
 }
 
-/** Same transition, same id: consumers dedupe re-deliveries on it. */
-export function segmentActionId(segmentKey: string, customerId: string, entered: boolean, version: Version): string {
+/**
+ * Same transition, same id: the n-th membership change of a customer in a segment, whichever
+ * process computed it and whenever. A crash between publishing and recording the ordinal
+ * re-derives the same n (so the same id), and two workers reconciling at once agree on it;
+ * consumers dedupe re-deliveries on it.
+ */
+export function segmentActionId(segmentKey: string, customerId: string, entered: boolean, ordinal: number): string {
   return createHash('sha256')
-    .update(JSON.stringify([segmentKey, customerId, entered ? 'entered' : 'left', version]))
+    .update(JSON.stringify([segmentKey, customerId, entered ? 'entered' : 'left', ordinal]))
     .digest('hex')
     .slice(0, 32);
 }
@@ -97,6 +110,7 @@ const hasSharing = (s: SavedSegment) => {
 
 export function createLiveSegments(options: LiveSegmentsOptions): LiveSegments {
   const { store, actions, evaluator, catalog, clock } = options;
+  const stateStore = options.stateStore ?? createMemoryStateStore();
   const logger = options.logger.child({ component: 'live-segments' });
   const batchSize = options.batchSize ?? 200;
   const autoSchedule = options.autoSchedule ?? true;
@@ -140,7 +154,10 @@ export function createLiveSegments(options: LiveSegmentsOptions): LiveSegments {
     if (transitions.length === 0) return;
     const builder = new BatchBuilder();
     const published: HubAction[] = [];
-    for (const t of transitions) {
+    const pairs = transitions.map((t) => `${t.segment.key}|${t.customerId}`);
+    const counts = await stateStore.getMany<number>(TRANSITIONS, pairs);
+    const ordinals = new Map<string, number>();
+    for (const [i, t] of transitions.entries()) {
       const prior = t.entered ? null : (previous.get(t.customerId)?.get(t.segment.key) ?? null);
       const { version, at } = nextVersion(t.segment.key, prior);
       const ref = parseVertexId(t.customerId);
@@ -153,7 +170,7 @@ export function createLiveSegments(options: LiveSegmentsOptions): LiveSegments {
           : { op: 'deleteEdge', label: 'MEMBER_OF', from, to, version },
       );
       published.push({
-        id: segmentActionId(t.segment.key, t.customerId, t.entered, version),
+        id: segmentActionId(t.segment.key, t.customerId, t.entered, ordinalOf(pairs[i], counts[i])),
         type: t.entered ? SEGMENT_ENTERED : SEGMENT_LEFT,
         subjectId: t.customerId,
         at,
@@ -163,6 +180,13 @@ export function createLiveSegments(options: LiveSegmentsOptions): LiveSegments {
     // Durable announcement first: a crash before the write re-announces on the next evaluation.
     await actions.publish(published);
     await store.apply(membershipBatch(builder));
+    await stateStore.put([...ordinals].map(([key, value]) => ({ namespace: TRANSITIONS, key, value })));
+
+    function ordinalOf(pair: string, stored: number | undefined): number {
+      const n = (ordinals.get(pair) ?? stored ?? 0) + 1;
+      ordinals.set(pair, n);
+      return n;
+    }
   }
 
   function schedule(customerId: string, at: number | null, merge: boolean): void {

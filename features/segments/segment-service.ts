@@ -4,6 +4,7 @@
  */
 import type { Logger } from 'pino';
 import type { GraphStore } from '../../graph-schema';
+import type { StateStore } from '../../services/state';
 import type { ActionSink } from '../actions';
 import { createEmbeddedSegmentEvaluator, type EmbeddedSegmentEvaluator } from './embedded-evaluator';
 import { createLiveSegments, type LiveSegments } from './live-segments';
@@ -23,6 +24,8 @@ export interface SegmentServiceOptions {
    * (per-customer checks and window deadlines).
    */
   readonly previewEvaluator?: SegmentEvaluator;
+  /** Live state (transition ordinals); the process's shared store in a split deployment. */
+  readonly stateStore?: StateStore;
 }
 
 export interface SegmentService {
@@ -47,6 +50,7 @@ export function createSegmentService(options: SegmentServiceOptions): SegmentSer
     catalog,
     clock,
     logger: options.logger,
+    ...(options.stateStore ? { stateStore: options.stateStore } : {}),
   });
   return {
     catalog,
