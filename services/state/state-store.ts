@@ -87,21 +87,19 @@ export function createLmdbStateStore(options: { path: string }): StateStore {
   } catch (e) {
     throw new StateStoreError(`StateStore.open: cannot open ${options.path}`, { cause: e, retriable: false });
   }
-  const keyOf = (namespace: string, key: string) => {
+  // Array keys ([namespace, key]), which lmdb orders element by element: a string key with
+  // control characters in it is not safe to range over in lmdb's key encoding.
+  const keyOf = (namespace: string, key: string): [string, string] => {
     checkNamespace(namespace);
-    return `${namespace}${SEP}${key}`;
+    return [namespace, key];
   };
   return {
     getMany: async (namespace, keys) => keys.map((k) => root.get(keyOf(namespace, k))),
     get: async (namespace, key) => root.get(keyOf(namespace, key)),
     async *entries<T>(namespace: string, prefix = ''): AsyncIterable<readonly [string, T]> {
-      const base = keyOf(namespace, '');
-      const start = `${base}${prefix}`;
-      // The next namespace starts after every `<namespace>\u0001…` key.
-      const end = `${namespace}\u0002`;
-      for (const { key, value } of root.getRange({ start, end })) {
-        const k = String(key).slice(base.length);
-        if (!k.startsWith(prefix)) break;
+      for (const { key, value } of root.getRange({ start: keyOf(namespace, prefix) })) {
+        const [ns, k] = key as [string, string];
+        if (ns !== namespace || typeof k !== 'string' || !k.startsWith(prefix)) break;
         yield [k, value as T];
       }
     },

@@ -102,6 +102,26 @@ describe.each(kinds)('%s state store', (_kind, open) => {
     ]);
   });
 
+  it('lists keys shaped like the health index (ids with dashes and digits) by prefix', async () => {
+    const s = subject.state;
+    const p = 'sp95811da9c304';
+    await s.put(
+      [1, 2, 3, 10].map((i) => ({
+        namespace: 'health.customer-device',
+        key: `Customer:${p}-C${i}|Device:${p}-rtr-${i}`,
+        value: true,
+      })),
+    );
+    await s.put([{ namespace: 'health.device', key: `Device:${p}-rtr-1`, value: { s: 1 } }]);
+    expect((await all(s.entries('health.customer-device', `Customer:${p}-C1|`))).map(([k]) => k)).toEqual([
+      `Customer:${p}-C1|Device:${p}-rtr-1`,
+    ]);
+    expect((await all(s.entries('health.customer-device', `Customer:${p}-C2|`))).map(([k]) => k)).toEqual([
+      `Customer:${p}-C2|Device:${p}-rtr-2`,
+    ]);
+    expect(await all(s.entries('health.customer-device'))).toHaveLength(4);
+  });
+
   it('refuses a namespace that could reach into another', async () => {
     await expect(subject.state.put([{ namespace: 'a|b', key: 'k', value: 1 }])).rejects.toMatchObject({
       name: 'StateStoreError',
