@@ -9,7 +9,9 @@
  * `onApplied`, i.e. after the event itself is durable in the graph: a late
  * event is in the customer's timeline like any other (that is the record of
  * what happened), but it is not counted when it is older than the newest event
- * time seen minus `allowedLatenessMs` — a window aggregate does not change
+ * time counted for the same customer minus `allowedLatenessMs` (per customer: one
+ * customer's future-dated outlier must not make everyone else's events late; and a clock
+ * never moves past the event's receipt time) — a window aggregate does not change
  * retroactively once its time has passed — and it is dead-lettered `TOO_LATE`
  * so the difference is visible and replayable. Inside the allowed lateness a
  * late event is counted in the bucket of its own event time.
@@ -41,6 +43,13 @@ interface CustomerTraitState {
   /** Ids of events counted within the lateness horizon: a redelivery past the pipeline's dedupe counts once. */
   recent: Record<string, number>;
   rev: number;
+  /**
+   * This customer's event-time clock: the newest event time counted for it (never past the
+   * event's receipt time). Lateness is measured against it, so one customer's outlier — or
+   * another partition running ahead — never makes anybody else's events too late. Absent in
+   * states written before it existed.
+   */
+  clock?: number;
 }
 
 export interface ComputedTraitsDeps {
@@ -134,35 +143,41 @@ export function createComputedTraits(deps: ComputedTraitsDeps): ComputedTraits {
 
     for (const [index, event] of events.entries()) {
       const ts = eventTime(event);
+      // An event dated in the future moves a clock no further than when it was received.
+      const clockTs = Math.min(ts, event.receivedAtMs);
       const contributions = contributionsByEvent[index];
-      if (contributions.length > 0) {
-        if (ts < clock - config.allowedLatenessMs) {
-          letters.push({
-            at: now(),
-            code: TOO_LATE,
-            message: `traits: event time ${new Date(ts).toISOString()} is older than the newest seen (${new Date(clock).toISOString()}) by more than ${config.allowedLatenessMs} ms; applied to the graph, not counted`,
-            position: event.position,
-            // The raw bytes are gone after decoding; the decoded event is what can be replayed.
-            originalBase64: Buffer.from(JSON.stringify(event.body)).toString('base64'),
-            eventId: event.id,
-          });
-        } else {
-          for (const c of contributions) {
-            const state = load(c.customerId);
-            const recentKey = `${event.id}|${c.trait}`;
-            if (state.recent[recentKey] !== undefined) continue;
-            state.recent[recentKey] = c.ts;
-            const def = traits.find((t) => t.name === c.trait);
-            if (!def) continue;
-            state.buckets[c.trait] ??= {};
-            const buckets = state.buckets[c.trait];
-            const start = String(bucketStart(c.ts, def.bucketMs));
-            buckets[start] ??= { c: 0, s: 0 };
-            addToBucket(buckets[start], c, event.id);
-          }
+      let late: number | null = null;
+      for (const c of contributions) {
+        const state = load(c.customerId);
+        const customerClock = state.clock ?? NO_TIME;
+        if (ts < customerClock - config.allowedLatenessMs) {
+          late = customerClock;
+          continue;
         }
+        if (clockTs > customerClock) state.clock = clockTs;
+        const recentKey = `${event.id}|${c.trait}`;
+        if (state.recent[recentKey] !== undefined) continue;
+        state.recent[recentKey] = c.ts;
+        const def = traits.find((t) => t.name === c.trait);
+        if (!def) continue;
+        state.buckets[c.trait] ??= {};
+        const buckets = state.buckets[c.trait];
+        const start = String(bucketStart(c.ts, def.bucketMs));
+        buckets[start] ??= { c: 0, s: 0 };
+        addToBucket(buckets[start], c, event.id);
       }
-      if (ts > clock) clock = ts;
+      if (late !== null) {
+        letters.push({
+          at: now(),
+          code: TOO_LATE,
+          message: `traits: event time ${new Date(ts).toISOString()} is older than the customer's newest (${new Date(late).toISOString()}) by more than ${config.allowedLatenessMs} ms; applied to the graph, not counted`,
+          position: event.position,
+          // The raw bytes are gone after decoding; the decoded event is what can be replayed.
+          originalBase64: Buffer.from(JSON.stringify(event.body)).toString('base64'),
+          eventId: event.id,
+        });
+      }
+      if (clockTs > clock) clock = clockTs;
     }
 
     // Customers whose oldest bucket left a window as the clock advanced.
@@ -178,19 +193,21 @@ export function createComputedTraits(deps: ComputedTraitsDeps): ComputedTraits {
     const changed: { id: string; props: Record<string, JsonValue>; state: CustomerTraitState }[] = [];
     const entries: StateEntry[] = [];
     for (const [customerId, state] of states) {
+      // Windows end at the process clock: time passes for a customer without events of its own.
+      const end = clock;
       for (const t of traits) {
         const buckets = state.buckets[t.name];
         if (!buckets) continue;
-        const from = bucketStart(clock, t.bucketMs) - t.windowMs + t.bucketMs;
+        const from = bucketStart(end, t.bucketMs) - t.windowMs + t.bucketMs;
         for (const start of Object.keys(buckets)) if (Number(start) < from) delete buckets[start];
       }
       for (const [key, ts] of Object.entries(state.recent)) {
-        if (ts < clock - config.allowedLatenessMs) delete state.recent[key];
+        if (ts < end - config.allowedLatenessMs) delete state.recent[key];
       }
       const props: Record<string, JsonValue> = {};
       let differs = false;
       for (const t of traits) {
-        const value = traitValue(t, state.buckets[t.name] ?? {}, clock);
+        const value = traitValue(t, state.buckets[t.name] ?? {}, end);
         props[t.name] = value;
         if (JSON.stringify(state.written[t.name] ?? null) !== JSON.stringify(value)) differs = true;
       }

@@ -2,7 +2,6 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import pino from 'pino';
 import { TOO_LATE } from '../../../features/health';
-import { createLmdbStateStore, createMemoryStateStore } from '../../../services/state';
 import {
   type ComputedTraits,
   createComputedTraits,
@@ -12,6 +11,7 @@ import {
 } from '../../../features/traits';
 import type { JsonValue } from '../../../graph-schema';
 import type { AppliedEvents, DeadLetter, DeadLetterSink } from '../../../ingest';
+import { createLmdbStateStore, createMemoryStateStore } from '../../../services/state';
 import { createTestPipeline, raw, type TestPipeline } from '../../helpers/hub-pipeline';
 import { secureRandom } from '../../helpers/unique';
 
@@ -102,14 +102,19 @@ function bruteForce(
   const seen = new Set<string>();
   const accepted: GenEvent[] = [];
   let clock = Number.NEGATIVE_INFINITY;
+  // Lateness is judged per customer, against the newest event counted for that customer.
+  const customerClock = new Map<string, number>();
   const matches = (t: TraitDefinition, e: GenEvent) =>
     t.match.source === 'segment' && (t.match.names ?? []).includes(e.name);
   for (const e of stream) {
     if (seen.has(e.messageId)) continue;
     seen.add(e.messageId);
     if (traits.some((t) => matches(t, e))) {
-      if (e.ts >= clock - lateness) accepted.push(e);
-      else late++;
+      const own = customerClock.get(e.userId) ?? Number.NEGATIVE_INFINITY;
+      if (e.ts >= own - lateness) {
+        accepted.push(e);
+        customerClock.set(e.userId, Math.max(own, e.ts));
+      } else late++;
     }
     clock = Math.max(clock, e.ts);
   }
