@@ -205,13 +205,27 @@ export function createHealthMonitor(deps: HealthMonitorDeps): HealthMonitor {
       }
     }
     if (transitions.length > 0) {
-      const rolled = new Map<string, CustomerHealthView>();
+      // The customer's status as of each transition, not as of the end of the batch: a batch
+      // holding a device's RED and its later GREEN must announce RED with the customer RED.
+      const statusAfter = new Map<HealthTransition, DeviceStatus>();
+      const byCustomer = new Map<string, HealthTransition[]>();
       for (const t of transitions) {
-        if (t.customerId && !rolled.has(t.customerId))
-          rolled.set(t.customerId, await customerView(t.customerId, states));
+        if (t.customerId) byCustomer.set(t.customerId, [...(byCustomer.get(t.customerId) ?? []), t]);
+      }
+      for (const [customerId, ts] of byCustomer) {
+        const end = await customerView(customerId, states);
+        const current = new Map<string, DeviceStatus>();
+        for (const d of end.devices) {
+          // Before this batch: the stored state of the batch's devices, the end state of the others.
+          const before = byDevice.has(d.id) ? storedOf.get(d.id) : d;
+          if (before && before.since !== null) current.set(d.id, before.status);
+        }
+        for (const t of [...ts].sort((x, y) => x.at - y.at || (x.deviceId < y.deviceId ? -1 : 1))) {
+          current.set(t.deviceId, t.to);
+          statusAfter.set(t, [...current.values()].reduce(worstStatus));
+        }
       }
       const out: HubAction[] = transitions.map((t) => {
-        const customer = t.customerId ? (rolled.get(t.customerId) ?? null) : null;
         return {
           id: t.id,
           type: HEALTH_CHANGED,
@@ -225,7 +239,7 @@ export function createHealthMonitor(deps: HealthMonitorDeps): HealthMonitor {
             since: t.since,
             reasons: [...t.reasons],
             evidence: t.evidence.map(readingJson),
-            customerStatus: customer ? customer.status : null,
+            customerStatus: statusAfter.get(t) ?? null,
           },
         };
       });

@@ -13,9 +13,9 @@ import {
   readActionLog,
 } from '../../../features/actions';
 import { createHealthMonitor, type HealthConfig, type HealthMonitor } from '../../../features/health';
-import { createLmdbStateStore, type StateStore } from '../../../services/state';
 import type { AppliedEvents, RawMessage } from '../../../ingest';
 import { createFileDeadLetterSink, readDeadLetterFile } from '../../../ingest';
+import { createLmdbStateStore, type StateStore } from '../../../services/state';
 import { createTestPipeline, raw, type TestPipeline } from '../../helpers/hub-pipeline';
 import { makeTempDir } from '../../helpers/unique';
 

@@ -82,6 +82,19 @@ describe('device health transitions through the real pipeline', () => {
     expect(await h.monitor.device('router-1')).toMatchObject({ status: 'GREEN', since: T0 + 30 * MIN, pending: null });
   });
 
+  it('health reports the right state: a batch holding RED and the later GREEN announces each with the customer status of its moment', async () => {
+    h = await startHealthHarness(config);
+    // A second device of the same customer stays GREEN throughout.
+    const other = story.map((r) => ({ ...r, device: 'stb-1', indicators: GOOD }));
+    await h.submit([...story, ...other]);
+    const actions = await h.actions();
+    expect(actions.map((a) => [a.payload.deviceId, a.payload.to, a.payload.customerStatus])).toEqual([
+      ['Device:router-1', 'RED', 'RED'],
+      ['Device:router-1', 'GREEN', 'GREEN'],
+    ]);
+    expect(await h.monitor.customer('Customer:C1')).toMatchObject({ status: 'GREEN' });
+  });
+
   it('gives a transition the same id whatever the delivery order, so consumers can dedupe across redeliveries', async () => {
     const ids: string[][] = [];
     for (const [, requests] of [deliveries[0], deliveries[2]]) {
