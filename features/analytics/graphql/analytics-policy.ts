@@ -8,6 +8,8 @@ export const analyticsPolicy: ModulePolicy = {
   roles: {
     // Aggregates over the graph; the customers in them are masked for non-PII roles.
     'Query.analytics': ['analyst', 'marketer', 'admin'],
+    // Drawing around one vertex: every role that may open a customer view or run analytics (masked for non-PII roles).
+    'Query.neighborhood': ['agent', 'analyst', 'marketer', 'admin'],
   },
   masks: {
     'AnalyticsNode.properties': (v, parent) => {

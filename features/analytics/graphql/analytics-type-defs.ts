@@ -3,6 +3,18 @@ export const analyticsTypeDefs = /* GraphQL */ `
   extend type Query {
     "Graph analytics over the customer graph: centrality, communities, paths and similarity."
     analytics: Analytics!
+    """
+    The ego graph of any vertex (a customer, device, product, order, identity, …) for drawing:
+    what the console shows when a neighbour is expanded. BAD_USER_INPUT when there is no such vertex.
+    """
+    neighborhood(
+      "Vertex id (Label:key), as AnalyticsNode.id returns it."
+      id: ID!
+      "Hops from the vertex, 1..3 (default 1)."
+      depth: Int
+      "Most vertices returned, the vertex included, 1..500 (default 100)."
+      maxNodes: Int
+    ): Neighborhood!
   }
 
   extend type Customer {

@@ -80,10 +80,25 @@ function runOut(r: AnalyticsRun) {
  * (which the module takes over when modules are merged).
  */
 export function createAnalyticsModule(service: AnalyticsService): GraphQLModule {
+  /** Customer.neighborhood and Query.neighborhood: the same bounded ego graph, from a customer or any vertex. */
+  const neighborhoodOf = (id: string, args: { depth?: number | null; maxNodes?: number | null }, argument: string) => {
+    const depth = intArg('depth', args.depth, 1, 1, 3);
+    const maxNodes = intArg('maxNodes', args.maxNodes, DEFAULT_NEIGHBORHOOD_NODES, 1, MAX_NEIGHBORHOOD_NODES);
+    return translate(argument, async () => {
+      const n = await service.neighborhood(id, { depth, maxNodes });
+      return {
+        nodes: n.nodes.map((v): NodeRef => ({ id: v.id, vertex: v })),
+        edges: n.edges.map(edgeOut),
+        truncated: n.truncated,
+      };
+    });
+  };
   const resolvers: GraphQLResolvers = {
     Query: {
       // The fields live on Analytics; the object itself carries nothing.
       analytics: () => ({}),
+      neighborhood: (_: unknown, args: { id: string; depth?: number | null; maxNodes?: number | null }) =>
+        neighborhoodOf(args.id, args, 'id'),
     },
     Analytics: {
       centrality: (_: unknown, args: { kind: CentralityKind; label?: string | null; first?: number | null }) => {
@@ -186,18 +201,8 @@ export function createAnalyticsModule(service: AnalyticsService): GraphQLModule 
         const vertices = await ctx.loaders.vertex.loadMany(similar.map((s) => s.id));
         return vertices.flatMap((v) => (v && !(v instanceof Error) ? [{ root: v, anonymous: false }] : []));
       },
-      neighborhood: (view: CustomerView, args: { depth?: number | null; maxNodes?: number | null }) => {
-        const depth = intArg('depth', args.depth, 1, 1, 3);
-        const maxNodes = intArg('maxNodes', args.maxNodes, DEFAULT_NEIGHBORHOOD_NODES, 1, MAX_NEIGHBORHOOD_NODES);
-        return translate('depth', async () => {
-          const n = await service.neighborhood(view.root.id, { depth, maxNodes });
-          return {
-            nodes: n.nodes.map((v): NodeRef => ({ id: v.id, vertex: v })),
-            edges: n.edges.map(edgeOut),
-            truncated: n.truncated,
-          };
-        });
-      },
+      neighborhood: (view: CustomerView, args: { depth?: number | null; maxNodes?: number | null }) =>
+        neighborhoodOf(view.root.id, args, 'depth'),
     },
   };
   return { name: 'analytics', typeDefs: analyticsTypeDefs, resolvers, policy: analyticsPolicy };

@@ -133,6 +133,29 @@ describe('GraphQL analytics module', () => {
     expect(capped.body.data?.customer.neighborhood.nodes).toHaveLength(4);
   });
 
+  test('Query.neighborhood draws around any vertex (what the console expands); an unknown id is BAD_USER_INPUT', async () => {
+    const { body } = await api.gql<{
+      neighborhood: { nodes: { id: string; label: string }[]; edges: { label: string }[]; truncated: boolean };
+    }>(`query($id: ID!) { neighborhood(id: $id) { nodes { id label } edges { label } truncated } }`, {
+      id: f.id('dA'),
+    });
+    expect(body.errors).toBeUndefined();
+    // Device dA is used by c1 and c2: expanding it reaches the other customer.
+    expect(body.data?.neighborhood.nodes[0]).toEqual({ id: f.id('dA'), label: 'Device' });
+    expect(body.data?.neighborhood.nodes.map((n) => n.id).sort()).toEqual([f.id('c1'), f.id('c2'), f.id('dA')].sort());
+    expect(body.data?.neighborhood.edges.map((e) => e.label)).toEqual(['USES_DEVICE', 'USES_DEVICE']);
+    expect(body.data?.neighborhood.truncated).toBe(false);
+
+    const unknown = await api.gql(`{ neighborhood(id: "Device:nope") { nodes { id } } }`);
+    expect(unknown.body.errors?.map((e) => [e.extensions?.code, e.message])).toEqual([
+      ['BAD_USER_INPUT', 'neighborhood: no vertex Device:nope'],
+    ]);
+    const deep = await api.gql(`query($id: ID!) { neighborhood(id: $id, depth: 4) { nodes { id } } }`, {
+      id: f.id('dA'),
+    });
+    expect(deep.body.errors?.map((e) => e.extensions?.code)).toEqual(['BAD_USER_INPUT']);
+  });
+
   test('bad arguments are BAD_USER_INPUT naming the argument, never internals', async () => {
     const unknown = await api.gql('{ analytics { similarCustomers(id: "Customer:nobody") { score } } }');
     expect(unknown.body.errors?.[0].extensions).toEqual({ code: 'BAD_USER_INPUT', argumentName: 'id' });
