@@ -60,10 +60,14 @@ import {
   type AppliedEvents,
   createCdcPipeline,
   createFileDeadLetterSink,
+  createGraphWriter,
   createLmdbDedupe,
   createPipelineMetrics,
   type DeadLetterSink,
+  type GraphWriter,
   type IngestPipeline,
+  type PipelineMetrics,
+  writingThrough,
 } from '../ingest';
 import { createDecoders } from '../ingest/decoders';
 import {
@@ -248,6 +252,8 @@ export function createIngest(
   onApplied?: (applied: AppliedEvents) => void | Promise<void>,
   /** Kafka mode passes the dead-letter topic's sink; otherwise a file in the data dir. */
   deadLetterSink?: DeadLetterSink,
+  /** The process's metrics and write path when the wiring shares them with the features. */
+  shared?: { readonly metrics: PipelineMetrics; readonly writer: GraphWriter },
 ): Ingest {
   mkdirSync(config.dataDir, { recursive: true });
   const dedupe = createLmdbDedupe({ path: join(config.dataDir, 'dedupe'), maxEntries: config.dedupeMaxEntries });
@@ -260,7 +266,8 @@ export function createIngest(
     dedupe,
     deadLetters,
     logger: logger.child({ component: 'pipeline' }),
-    metrics: createPipelineMetrics(registry),
+    metrics: shared?.metrics ?? createPipelineMetrics(registry),
+    ...(shared ? { writer: shared.writer } : {}),
     batchMaxMutations: config.batchMaxMutations,
     batchMaxWaitMs: config.batchMaxWaitMs,
     ...(onApplied ? { onApplied } : {}),
@@ -380,15 +387,19 @@ export async function wire(config: C360Config, options: WireOptions): Promise<Wi
       else changes.publish(ids);
     };
 
+    // One write path for the pipeline, live state and every feature: the same retries and metrics.
+    const metrics = createPipelineMetrics(registry);
+    const writer = createGraphWriter({ store, logger: logger.child({ component: 'writer' }), metrics });
+    const writerStore = writingThrough(store, writer);
     const stateStore: StateStore =
       store.kind === 'embedded'
         ? createLmdbStateStore({ path: join(config.dataDir, 'derived-state') })
-        : createGraphStateStore({ store, writerId: randomId() });
+        : createGraphStateStore({ store: writerStore, writerId: randomId() });
 
     const features = createFeatures({
       role,
       config,
-      store,
+      store: writerStore,
       logger,
       actions,
       deadLetters,
@@ -418,7 +429,7 @@ export async function wire(config: C360Config, options: WireOptions): Promise<Wi
     }
 
     const ingest = INGESTS[role]
-      ? createIngest(config, store, registry, logger, featureOnApplied, kafka?.deadLetters)
+      ? createIngest(config, store, registry, logger, featureOnApplied, kafka?.deadLetters, { metrics, writer })
       : null;
     const worker = ingest && kafka ? createIngestWorker(config, kafka, ingest.pipeline, registry, logger) : null;
     const collector = !SERVES[role]

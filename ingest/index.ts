@@ -4,6 +4,7 @@ export * from './dead-letter';
 export * from './dedupe';
 export * from './errors';
 export * from './event-mapper';
+export * from './graph-writer';
 export * from './hub-event';
 export * from './ingest-pipeline';
 export * from './pipeline';

@@ -14,6 +14,7 @@ import type { DeadLetter, DeadLetterSink } from './dead-letter';
 import type { DedupeStore } from './dedupe';
 import { type DecodeError, MappingError } from './errors';
 import type { EventMapper } from './event-mapper';
+import { createGraphWriter, type GraphWriter } from './graph-writer';
 import type { HubEvent, RawMessage, SourceKind } from './hub-event';
 import type { IngestPipeline, RejectedMessage, SubmitResult } from './ingest-pipeline';
 import type { PipelineMetrics } from './pipeline-metrics';
@@ -42,6 +43,8 @@ export interface PipelineOptions {
   /** Attempts for a batch that fails with a retriable store error before submit rejects. */
   readonly storeMaxAttempts?: number;
   readonly storeRetryBaseMs?: number;
+  /** The process's one write path (default: one over `store` with these retries and metrics). */
+  readonly writer?: GraphWriter;
   /**
    * Called after events are durable, with the vertices they touched — live
    * segments, health triggers and subscriptions re-evaluate just those.
@@ -76,8 +79,6 @@ function deferred(): { promise: Promise<void>; resolve: () => void; reject: (e: 
   return { promise, resolve, reject };
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 /** Submitting to a closing pipeline: retriable, because another worker (or this one restarted) will take it. */
 export class PipelineClosedError extends C360Error {
   override name = 'PipelineClosedError';
@@ -90,8 +91,15 @@ export function createPipeline(options: PipelineOptions): IngestPipeline {
   const { store, decoders, mapper, dedupe, deadLetters, logger, metrics } = options;
   const maxMutations = options.batchMaxMutations ?? 5000;
   const maxWaitMs = options.batchMaxWaitMs ?? 10;
-  const maxAttempts = options.storeMaxAttempts ?? 5;
-  const retryBaseMs = options.storeRetryBaseMs ?? 100;
+  const writer =
+    options.writer ??
+    createGraphWriter({
+      store,
+      logger,
+      ...(metrics ? { metrics } : {}),
+      ...(options.storeMaxAttempts !== undefined ? { maxAttempts: options.storeMaxAttempts } : {}),
+      ...(options.storeRetryBaseMs !== undefined ? { retryBaseMs: options.storeRetryBaseMs } : {}),
+    });
   const now = options.now ?? Date.now;
 
   let pending: PendingBatch | null = null;
@@ -108,21 +116,7 @@ export function createPipeline(options: PipelineOptions): IngestPipeline {
     const graphBatch = batch.builder.build();
     metrics?.batchMutations.observe(batch.builder.size);
     metrics?.batchElements.observe(graphBatch.vertices.length + graphBatch.edges.length);
-    for (let attempt = 1; ; attempt++) {
-      const end = metrics?.storeApplySeconds.startTimer({ store: store.kind });
-      try {
-        await store.apply(graphBatch);
-        end?.();
-        return;
-      } catch (e) {
-        end?.();
-        if (!isRetriable(e) || attempt >= maxAttempts) throw e;
-        metrics?.storeRetries.inc({ store: store.kind });
-        const delay = retryBaseMs * 2 ** (attempt - 1) * (0.5 + Math.random() / 2);
-        logger.warn({ err: e, attempt, delayMs: Math.round(delay) }, 'store apply failed, retrying');
-        await sleep(delay);
-      }
-    }
+    await writer.apply(graphBatch);
   }
 
   function flushPending(): Promise<void> {
