@@ -97,7 +97,8 @@ export function createKafkaChangePublisher(
         key: null,
         value: JSON.stringify({ vertexIds: part }),
       }));
-      const sent = producer.send({ topic, acks: 1, messages }).catch(onError);
+      // acks=-1: the producer is idempotent, which refuses anything less.
+      const sent = producer.send({ topic, acks: -1, messages }).catch(onError);
       inFlight.add(sent);
       void sent.finally(() => inFlight.delete(sent));
     },
