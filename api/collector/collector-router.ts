@@ -51,7 +51,11 @@ const BATCH_ENDPOINTS = new Set(['batch', 'b', 'import']);
 /** Seconds an SDK should wait before retrying when the store is down. */
 const RETRY_AFTER_SECONDS = 5;
 
-type Endpoint = { readonly kind: 'batch' } | { readonly kind: 'single'; readonly type: SegmentType };
+type Endpoint =
+  | { readonly kind: 'batch' }
+  | { readonly kind: 'single'; readonly type: SegmentType }
+  /** Device telemetry readings (c360's own, not Segment's): one reading or `{ readings: [...] }`. */
+  | { readonly kind: 'telemetry' };
 
 class CollectorHttpError extends Error {
   constructor(
@@ -66,13 +70,14 @@ class CollectorHttpError extends Error {
 
 function endpointOf(name: string): Endpoint | null {
   if (BATCH_ENDPOINTS.has(name)) return { kind: 'batch' };
+  if (name === 'telemetry') return { kind: 'telemetry' };
   const type = SINGLE_ENDPOINTS[name];
   return type ? { kind: 'single', type } : null;
 }
 
 /** The metric label: the canonical name, so `/v1/t` and `/v1/track` count together. */
 function endpointLabel(e: Endpoint): string {
-  return e.kind === 'batch' ? 'batch' : e.type;
+  return e.kind === 'single' ? e.type : e.kind;
 }
 
 /** Segment SDKs put the write key in Basic auth (username, empty password) or in the body. */
@@ -131,15 +136,23 @@ export function createCollectorRouter(options: CollectorOptions): express.Router
           new CollectorHttpError(415, 'UNSUPPORTED_MEDIA_TYPE', 'Content-Type must be application/json or text/plain'),
         );
       }
-      return (endpoint.kind === 'batch' ? readBatch : readEvent)(req, res, next);
+      return (endpoint.kind === 'single' ? readEvent : readBatch)(req, res, next);
     },
     async (req: Request, res: Response, next: NextFunction) => {
       const endpoint = res.locals.endpoint as Endpoint;
       try {
         const body = parseBody(req.body);
         authorize(writeKeys, basicAuthUser(req.headers.authorization) ?? bodyWriteKey(body));
-        const events = endpoint.kind === 'batch' ? eventsOfBatch(body) : [{ ...body, type: endpoint.type }];
-        const messages = toMessages(events, maxEventBytes, res.locals.receivedAtMs as number);
+        const receivedAtMs = res.locals.receivedAtMs as number;
+        const messages =
+          endpoint.kind === 'telemetry'
+            ? toMessages(readingsOf(body), maxEventBytes, receivedAtMs, 'telemetry')
+            : toMessages(
+                endpoint.kind === 'batch' ? eventsOfBatch(body) : [{ ...body, type: endpoint.type }],
+                maxEventBytes,
+                receivedAtMs,
+                'segment',
+              );
         metrics.collectorEvents.inc({ endpoint: endpointLabel(endpoint) }, messages.length);
         const result = messages.length ? await pipeline.submit(messages) : { rejected: [] };
         res.status(200).json({
@@ -223,7 +236,21 @@ function eventsOfBatch(body: Record<string, unknown>): unknown[] {
   });
 }
 
-function toMessages(events: readonly unknown[], maxEventBytes: number, receivedAtMs: number): RawMessage[] {
+/** `{ readings: [...] }` or one reading; each reading is validated by the telemetry decoder (bad ones dead-lettered). */
+function readingsOf(body: Record<string, unknown>): unknown[] {
+  if (!('readings' in body)) return [body];
+  if (!Array.isArray(body.readings)) {
+    throw new CollectorHttpError(400, 'INVALID_BODY', 'readings must be an array of telemetry readings');
+  }
+  return body.readings;
+}
+
+function toMessages(
+  events: readonly unknown[],
+  maxEventBytes: number,
+  receivedAtMs: number,
+  source: 'segment' | 'telemetry',
+): RawMessage[] {
   return events.map((event, index) => {
     // The write key is a credential of the sender, not part of the event: never store it.
     const clean = isPlainObject(event) && 'writeKey' in event ? { ...event, writeKey: undefined } : event;
@@ -241,7 +268,7 @@ function toMessages(events: readonly unknown[], maxEventBytes: number, receivedA
         },
       );
     }
-    return { source: 'segment', value, position: { source: 'segment', transport: 'http', index }, receivedAtMs };
+    return { source, value, position: { source, transport: 'http', index }, receivedAtMs };
   });
 }
 
@@ -250,7 +277,7 @@ function toHttpError(error: unknown, endpoint: Endpoint | undefined): CollectorH
   const type = (error as { type?: unknown } | null)?.type;
   if (type === 'entity.too.large') {
     const limit = (error as { limit?: number }).limit;
-    return endpoint?.kind === 'batch'
+    return endpoint !== undefined && endpoint.kind !== 'single'
       ? new CollectorHttpError(400, 'BATCH_TOO_LARGE', `The batch exceeds the ${limit} byte limit`, {
           limitBytes: limit,
         })
