@@ -42,6 +42,7 @@ import { createAnalyticsModule } from '../features/analytics/graphql';
 import { createHealthMonitor, createProactiveCare, type HealthMonitor, type ProactiveCare } from '../features/health';
 import { createHealthModule } from '../features/health/graphql';
 import {
+  type CustomerForgetter,
   createCustomerForgetter,
   createFileAuditLog,
   createIdentityResolver,
@@ -53,9 +54,10 @@ import {
   createGremlinSegmentEvaluator,
   createSegmentService,
   type SegmentEvaluator,
+  type SegmentService,
 } from '../features/segments';
 import { createSegmentsModule } from '../features/segments/graphql';
-import { ConfigError, defaultMappings, type GraphStore } from '../graph-schema';
+import { ConfigError, type GraphStore } from '../graph-schema';
 import {
   type AppliedEvents,
   createCdcPipeline,
@@ -96,6 +98,7 @@ import {
 } from '../services/kafka';
 import { createGraphStateStore, createLmdbStateStore, type StateStore } from '../services/state';
 import { type C360Config, requireApiAuth } from './config';
+import { mappingsOf } from './mappings';
 
 /** Which parts of the wiring a process runs (see the table above). */
 export type ProcessRole = 'hub' | 'worker' | 'api';
@@ -105,6 +108,8 @@ const SERVES: Record<ProcessRole, boolean> = { hub: true, worker: false, api: tr
 
 /** The store the config names. */
 export async function openGraphStore(config: C360Config, logger: Logger): Promise<GraphStore> {
+  // The mapping file's labels join the model before the store derives its schema from it.
+  mappingsOf(config);
   switch (config.graph) {
     case 'embedded':
       return createEmbeddedStore({ path: join(config.dataDir, 'graph'), logger });
@@ -262,7 +267,7 @@ export function createIngest(
   const pipeline = createCdcPipeline({
     store,
     decoders: createDecoders({ maxEventBytes: config.maxEventBytes }),
-    mappings: defaultMappings,
+    mappings: mappingsOf(config),
     dedupe,
     deadLetters,
     logger: logger.child({ component: 'pipeline' }),
@@ -514,6 +519,22 @@ interface FeatureDeps {
   readonly notifyChanged: (ids: Iterable<string>) => void;
 }
 
+/**
+ * Erasure told downstream: the segments the customer was in (read before the erasure
+ * removes its MEMBER_OF edges) each get a `segment.left`, so audiences drop the person;
+ * the forgetter itself publishes `customer.forgotten`.
+ */
+function announcingErasure(forgetter: CustomerForgetter, segments: SegmentService): CustomerForgetter {
+  return {
+    async forget(id, request) {
+      const before = (await segments.catalog.membershipsOf([id])).get(id) ?? new Map();
+      const result = await forgetter.forget(id, request);
+      if (result) await segments.live.forgotten(id, before);
+      return result;
+    },
+  };
+}
+
 /** Every feature, configured the same way in every process; the role only picks which parts run. */
 function createFeatures(deps: FeatureDeps): Feature[] {
   const { role, config, store, logger, actions, deadLetters, changes, stateStore } = deps;
@@ -549,11 +570,15 @@ function createFeatures(deps: FeatureDeps): Feature[] {
       name: 'identity',
       module: createIdentityModule({
         resolver,
-        forgetter: createCustomerForgetter({
-          store,
-          resolver,
-          auditLog: createFileAuditLog(join(config.dataDir, 'audit', 'identity.ndjson')),
-        }),
+        forgetter: announcingErasure(
+          createCustomerForgetter({
+            store,
+            resolver,
+            auditLog: createFileAuditLog(join(config.dataDir, 'audit', 'identity.ndjson')),
+            actions,
+          }),
+          segments,
+        ),
       }),
     },
     {

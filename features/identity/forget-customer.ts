@@ -14,11 +14,12 @@
  * customer id, that email) is retired — a suppression list, as Segment's
  * "suppress and delete" keeps — and new data under it stays invisible.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import {
   coalesce,
   type EdgeLabel,
   type GraphStore,
+  type JsonObject,
   type Mutation,
   makeVersion,
   type Neighbor,
@@ -26,6 +27,7 @@ import {
   parseVertexId,
   type VertexLabel,
 } from '../../graph-schema';
+import type { ActionSink } from '../actions';
 import type { AuditEntry, AuditLog } from './audit-log';
 import { EVIDENCE_EDGE_LABELS } from './evidence-graph';
 import { IdentityError } from './identity-error';
@@ -72,10 +74,25 @@ export interface CustomerForgetter {
   forget(id: string, request: ForgetRequest): Promise<ForgetResult | null>;
 }
 
+export const CUSTOMER_FORGOTTEN = 'customer.forgotten';
+
+/** Same erasure, same id: a consumer that sees the action twice deletes once. */
+export function forgottenActionId(profileId: string, auditId: string): string {
+  return createHash('sha256')
+    .update(JSON.stringify([CUSTOMER_FORGOTTEN, profileId, auditId]))
+    .digest('hex')
+    .slice(0, 32);
+}
+
 export interface CustomerForgetterDeps {
   readonly store: GraphStore;
   readonly resolver: IdentityResolver;
   readonly auditLog: AuditLog;
+  /**
+   * Where `customer.forgotten` goes once the erasure is durable and audited, so downstream
+   * systems (ad audiences, e-mail, warehouses) erase the person too.
+   */
+  readonly actions?: ActionSink;
   readonly now?: () => number;
   readonly newId?: () => string;
 }
@@ -188,6 +205,16 @@ export function createCustomerForgetter(deps: CustomerForgetterDeps): CustomerFo
         erased,
         version,
       });
+      await deps.actions?.publish([
+        {
+          id: forgottenActionId(profile.id, auditId),
+          type: CUSTOMER_FORGOTTEN,
+          subjectId: profile.id,
+          at: now(),
+          // Counts only: the action must not carry what was erased.
+          payload: { auditId, erased: erased as unknown as JsonObject },
+        },
+      ]);
       return { auditId, profileId: profile.id, erased };
     },
   };

@@ -9,12 +9,14 @@ export {
   loadEvidenceGraph,
 } from './evidence-graph';
 export {
+  CUSTOMER_FORGOTTEN,
   type CustomerForgetter,
   type CustomerForgetterDeps,
   createCustomerForgetter,
   type ForgetRequest,
   type ForgetResult,
   forgetVersion,
+  forgottenActionId,
 } from './forget-customer';
 export { identifierVertexId } from './identifier-id';
 export { IdentityError, type IdentityErrorCode } from './identity-error';

@@ -34,7 +34,13 @@ import type { AppliedEvents } from '../../ingest';
 import { createMemoryStateStore, type StateStore } from '../../services/state';
 import type { ActionSink, HubAction } from '../actions';
 import type { EmbeddedSegmentEvaluator } from './embedded-evaluator';
-import { type Clock, dependencyOrder, type SavedSegment, type SegmentCatalog } from './segment-catalog';
+import {
+  type Clock,
+  dependencyOrder,
+  type Memberships,
+  type SavedSegment,
+  type SegmentCatalog,
+} from './segment-catalog';
 import { conditionsOf, referencedSegments } from './segment-definition';
 
 export const SEGMENT_ENTERED = 'segment.entered';
@@ -81,6 +87,12 @@ export interface LiveSegments {
   refresh(customerIds: readonly string[]): Promise<void>;
   /** Recount one saved segment (or all, in dependency order) and publish/write the differences. */
   reconcile(idOrKey?: string): Promise<ReconcileResult>;
+  /**
+   * The customer was erased (its MEMBER_OF edges with it): tell the world it left each
+   * segment it was in — `memberships` as read before the erasure — so ad and e-mail
+   * audiences drop it too.
+   */
+  forgotten(customerId: string, memberships: Memberships): Promise<number>;
   /** Re-evaluate customers whose window deadline has passed (by the injected clock). */
   tick(): Promise<void>;
   /** Resolves when every queued piece of work is done. */
@@ -429,6 +441,20 @@ export function createLiveSegments(options: LiveSegmentsOptions): LiveSegments {
     },
     refresh,
     reconcile,
+    forgotten(customerId, memberships) {
+      return serial(async () => {
+        due.delete(customerId);
+        if (memberships.size === 0) return 0;
+        const byKey = new Map((await catalog.list()).map((seg) => [seg.key, seg]));
+        const transitions: Transition[] = [];
+        for (const key of [...memberships.keys()].sort()) {
+          const segment = byKey.get(key);
+          if (segment) transitions.push({ segment, customerId, entered: false });
+        }
+        await commit(transitions, new Map([[customerId, memberships]]));
+        return transitions.length;
+      });
+    },
     tick,
     idle: () => chain.then(() => undefined),
     scheduled: () => due,
