@@ -37,6 +37,7 @@ function storeOptions(cmd: Command): Command {
     .addOption(new Option('--graph <kind>', 'graph store (env C360_GRAPH)').choices(['embedded', 'gremlin', 'neo4j']))
     .option('--graph-url <url>', 'graph store URL (env C360_GRAPH_URL)')
     .option('--data-dir <dir>', 'data directory for the embedded store, dedupe and dead letters (env C360_DATA_DIR)')
+    .option('--mappings <file>', 'CDC mapping file (env C360_MAPPINGS; default: the demo CRM, docs/cdc.md)')
     .option('--log-level <level>', 'log level (env C360_LOG_LEVEL)');
 }
 

@@ -9,6 +9,7 @@ import {
   edgeId,
   type Mutation,
   mergeStates,
+  stateOfProps,
   stateOfTombstone,
   stateOfUpsert,
   type VertexRef,
@@ -54,6 +55,9 @@ export class BatchBuilder {
         return;
       case 'deleteVertex':
         this.mergeVertex(mutation, stateOfTombstone(mutation.version));
+        return;
+      case 'setVertexProps':
+        this.mergeVertex(mutation, stateOfProps(mutation.props, mutation.version));
         return;
       case 'upsertEdge':
         // An edge implies its endpoints exist as of the edge's version (mergeV before mergeE).

@@ -3,6 +3,7 @@ export * from './errors';
 export * from './graph-store';
 export * from './json';
 export * from './mapping';
+export * from './mapping-file';
 export * from './mappings';
 export * from './model';
 export * from './mutations';

@@ -39,6 +39,11 @@ export interface VertexTemplate {
    * Referenced vertices (the customer an order points at) are left alone.
    */
   readonly owned?: boolean;
+  /**
+   * The row only contributes properties to a vertex it does not own (a stock row → `Product.onHand`):
+   * written as `setVertexProps`, never making the vertex exist; a delete unsets them.
+   */
+  readonly propsOnly?: boolean;
   readonly when?: Condition;
 }
 
@@ -145,6 +150,8 @@ export function evaluateTemplate(
   version: Version,
   mode: TemplateMode,
   inherited: ReadonlyMap<string, Resolved> = new Map(),
+  /** Collects `Label:key` of the owned vertices, in template order (the CDC mapper marks them). */
+  ownedIds?: string[],
 ): Mutation[] {
   const resolved = new Map(inherited);
   const out: Mutation[] = [];
@@ -156,7 +163,12 @@ export function evaluateTemplate(
       if (key === undefined) continue;
       const ref: VertexRef = { label: c.label, key };
       resolved.set(vt.as, { ref, owned: c.owned === true });
-      if (mode === 'upsert') {
+      if (c.owned) ownedIds?.push(`${c.label}:${key}`);
+      if (c.propsOnly) {
+        const props = evalProps(c.props, c.spread, scope);
+        if (mode === 'delete') for (const name of Object.keys(c.props ?? {})) props[name] = null;
+        out.push({ op: 'setVertexProps', label: c.label, key, props, version });
+      } else if (mode === 'upsert') {
         out.push({ op: 'upsertVertex', label: c.label, key, props: evalProps(c.props, c.spread, scope), version });
       } else if (c.owned) {
         out.push({ op: 'deleteVertex', label: c.label, key, version });
@@ -186,7 +198,7 @@ export function evaluateTemplate(
     const list = readPath(scope, each.path);
     if (!Array.isArray(list)) continue;
     for (const item of list) {
-      out.push(...evaluateTemplate(each.template, { ...scope, [each.as]: item }, version, mode, resolved));
+      out.push(...evaluateTemplate(each.template, { ...scope, [each.as]: item }, version, mode, resolved, ownedIds));
     }
   }
   return out;
@@ -195,10 +207,18 @@ export function evaluateTemplate(
 /** Fail fast at startup on a template that names an unknown alias, rather than silently writing nothing. */
 export function validateTemplate(name: string, template: Template, known: ReadonlySet<string> = new Set()): void {
   const aliases = new Set(known);
-  for (const vt of template.vertices ?? []) aliases.add(vt.as);
+  const propsOnly = new Set<string>();
+  for (const vt of template.vertices ?? []) {
+    aliases.add(vt.as);
+    const candidates = 'firstOf' in vt ? vt.firstOf : [vt];
+    if (candidates.some((c) => c.propsOnly)) propsOnly.add(vt.as);
+  }
   for (const et of template.edges ?? []) {
     for (const end of [et.from, et.to]) {
       if (!aliases.has(end)) throw new SchemaError(`mapping ${name}: edge ${et.label} names unknown vertex '${end}'`);
+      // An edge would make the vertex exist, which is exactly what propsOnly promises not to do.
+      if (propsOnly.has(end))
+        throw new SchemaError(`mapping ${name}: edge ${et.label} names props-only vertex '${end}'`);
     }
   }
   for (const each of template.each ?? []) validateTemplate(`${name}.${each.as}`, each.template, aliases);

@@ -207,7 +207,11 @@ export const VERTICES: Readonly<Record<VertexLabel, VertexLabelDef>> = {
       'Live state of a feature (device health, computed-trait windows) kept in a shared store, so that any worker can take over a partition and any API replica can read it. Internal: never served as a vertex.',
     key: '<namespace>|<key>',
     properties: {
-      path: { type: 'string', description: 'The key again, searchable: the namespace prefix lists a namespace.', searchable: true },
+      path: {
+        type: 'string',
+        description: 'The key again, searchable: the namespace prefix lists a namespace.',
+        searchable: true,
+      },
       value: { type: 'string', description: 'The state record as JSON text.' },
     },
   },
@@ -315,6 +319,47 @@ export const EDGES: Readonly<Record<EdgeLabel, EdgeLabelDef>> = {
 };
 
 export const TIMELINE_EDGE_LABELS: readonly EdgeLabel[] = EDGE_LABELS.filter((l) => EDGES[l].timeline === true);
+
+/** Labels a mapping file may add: plain identifiers every backend accepts unquoted (Cypher, Gremlin, JanusGraph). */
+export const VERTEX_LABEL_PATTERN = /^[A-Z][A-Za-z0-9]{0,62}$/;
+export const EDGE_LABEL_PATTERN = /^[A-Z][A-Z0-9_]{0,62}$/;
+
+/** Labels a mapping may not write: feature-internal records. */
+export const RESERVED_VERTEX_LABELS: readonly string[] = ['State', 'Segment'];
+
+/** Labels and properties declared by a mapping file (graph-schema/mapping-file.ts). */
+export interface ModelExtension {
+  readonly vertices: readonly { readonly label: string; readonly def: Omit<VertexLabelDef, 'label'> }[];
+  readonly edges: readonly { readonly label: string; readonly def: Omit<EdgeLabelDef, 'label'> }[];
+}
+
+/**
+ * Adds a mapping file's labels to the model, once at startup and before any store opens: every
+ * store derives its schema, constraints and label checks from VERTEX_LABELS / EDGE_LABELS, so the
+ * labels a user's database brings (Purchase, Article, TAGGED) are first-class labels in every
+ * backend, not a generic label with a type property. Additive and idempotent; a built-in
+ * label keeps its definition (a mapping may use Customer, not redefine it). See docs/cdc.md.
+ */
+export function extendModel(extension: ModelExtension): void {
+  const vertexLabels = VERTEX_LABELS as unknown as string[];
+  const edgeLabels = EDGE_LABELS as unknown as string[];
+  const vertices = VERTICES as Record<string, VertexLabelDef>;
+  const edges = EDGES as Record<string, EdgeLabelDef>;
+  for (const { label, def } of extension.vertices) {
+    if (!VERTEX_LABEL_PATTERN.test(label) || RESERVED_VERTEX_LABELS.includes(label)) {
+      throw new TypeError(`extendModel: '${label}' cannot be a vertex label`);
+    }
+    if (vertexLabels.includes(label)) continue;
+    vertexLabels.push(label);
+    vertices[label] = { ...def, label: label as VertexLabel };
+  }
+  for (const { label, def } of extension.edges) {
+    if (!EDGE_LABEL_PATTERN.test(label)) throw new TypeError(`extendModel: '${label}' cannot be an edge label`);
+    if (edgeLabels.includes(label)) continue;
+    edgeLabels.push(label);
+    edges[label] = { ...def, label: label as EdgeLabel };
+  }
+}
 
 export function isVertexLabel(value: string): value is VertexLabel {
   return (VERTEX_LABELS as readonly string[]).includes(value);

@@ -61,6 +61,18 @@ export type Mutation =
       readonly version: Version;
     }
   | { readonly op: 'deleteVertex'; readonly label: VertexLabel; readonly key: string; readonly version: Version }
+  /**
+   * Properties of a vertex another row owns (a stock table's `onHand` on a Product): written
+   * like an upsert's, but they do not make the vertex exist — unsetting them when the stock
+   * row is deleted must not bring back a product that was deleted just before.
+   */
+  | {
+      readonly op: 'setVertexProps';
+      readonly label: VertexLabel;
+      readonly key: string;
+      readonly props: JsonObject;
+      readonly version: Version;
+    }
   | {
       readonly op: 'upsertEdge';
       readonly label: EdgeLabel;
@@ -156,6 +168,13 @@ export function stateOfUpsert(props: JsonObject, version: Version): ElementState
   const out: Record<string, PropertyState> = Object.create(null);
   for (const name of Object.keys(props)) out[name] = { v: version, value: props[name] };
   return { live: version, tomb: null, props: out };
+}
+
+/** Properties only: the element's existence (live/tomb) is left to its own upserts and deletes. */
+export function stateOfProps(props: JsonObject, version: Version): ElementState {
+  const out: Record<string, PropertyState> = Object.create(null);
+  for (const name of Object.keys(props)) out[name] = { v: version, value: props[name] };
+  return { live: null, tomb: null, props: out };
 }
 
 export function stateOfTombstone(version: Version): ElementState {

@@ -17,6 +17,31 @@ export interface CdcPipelineOptions extends Omit<PipelineOptions, 'mapper'> {
   readonly keepUnmappedColumns?: boolean;
 }
 
+/** How often the same table's missing `before` images are logged again. */
+const WARN_EVERY_MS = 60_000;
+
+/**
+ * Loud, not silent, and not one line per row: the first update without `before` of a table, then
+ * once a minute with the count since, plus a metric per table.
+ */
+function updateWithoutBeforeWarning(options: CdcPipelineOptions): (table: string) => void {
+  const seen = new Map<string, { lastMs: number; since: number }>();
+  return (table) => {
+    options.metrics?.cdcUpdatesWithoutBefore?.inc({ table });
+    const now = Date.now();
+    const s = seen.get(table);
+    if (s && now - s.lastMs < WARN_EVERY_MS) {
+      s.since++;
+      return;
+    }
+    seen.set(table, { lastMs: now, since: 0 });
+    options.logger.warn(
+      { table, updatesSinceLastWarning: s?.since ?? 0 },
+      `CDC update of ${table} carries no 'before' image: the table lacks REPLICA IDENTITY FULL, so what only the old row implied (a moved foreign key's edge, a changed e-mail's identity) stays in the graph. Run ALTER TABLE ${table} REPLICA IDENTITY FULL (c360 connectors apply --set-replica-identity does it).`,
+    );
+  };
+}
+
 export function createCdcPipeline(options: CdcPipelineOptions): IngestPipeline {
   const { mappings, tableAlias, keepUnmappedColumns = true, ...pipelineOptions } = options;
   const gate = createCdcTruncateGate({
@@ -26,6 +51,8 @@ export function createCdcPipeline(options: CdcPipelineOptions): IngestPipeline {
     logger: options.logger,
     ...(tableAlias ? { tableAlias } : {}),
   });
-  const mapper = createEventMapper(mappings, { cdc: { ...gate.mapperOptions, keepUnmappedColumns } });
+  const mapper = createEventMapper(mappings, {
+    cdc: { ...gate.mapperOptions, keepUnmappedColumns, onUpdateWithoutBefore: updateWithoutBeforeWarning(options) },
+  });
   return gate.wrap(createPipeline({ ...pipelineOptions, mapper }));
 }

@@ -17,6 +17,9 @@
  * only has to make the part of the submission before the truncate durable
  * before it reads the store. It splits a submission at each truncate.
  *
+ * A table whose rows only set properties of another table's vertices (`propertiesOf`) is
+ * truncated by unsetting those properties wherever they are set.
+ *
  * Cost: one `search(label, '')` scan per owned label plus one `neighbors` page
  * per start vertex of each edge label of the mapping — proportional to the
  * vertices of those labels in the whole graph, not to the table. Truncates
@@ -70,11 +73,13 @@ export function createCdcTruncateGate(options: CdcTruncateGateOptions): CdcTrunc
     },
   };
 
-  async function* vertexIdsOf(label: VertexLabel): AsyncGenerator<{ id: string; source: unknown }[]> {
+  async function* vertexIdsOf(
+    label: VertexLabel,
+  ): AsyncGenerator<{ id: string; source: unknown; props: Readonly<Record<string, unknown>> }[]> {
     let after: string | null = null;
     for (;;) {
       const page = await store.search(label, '', { first: pageSize, after });
-      yield page.items.map((v) => ({ id: v.id, source: v.props[CDC_SOURCE_PROPERTY] }));
+      yield page.items.map((v) => ({ id: v.id, source: v.props[CDC_SOURCE_PROPERTY], props: v.props }));
       if (!page.hasNextPage) return;
       after = page.cursors[page.cursors.length - 1];
     }
@@ -119,6 +124,17 @@ export function createCdcTruncateGate(options: CdcTruncateGateOptions): CdcTrunc
         for (const v of page) {
           const ref = v.source === table ? parseVertexId(v.id) : null;
           if (ref) out.push({ op: 'deleteVertex', label: ref.label, key: ref.key, version });
+        }
+      }
+    }
+    // A property table's rows live as properties of other vertices: unset them where they are set.
+    for (const target of shape.propertyTargets) {
+      for await (const page of vertexIdsOf(target.label)) {
+        for (const v of page) {
+          const ref = target.props.some((p) => v.props[p] !== undefined) ? parseVertexId(v.id) : null;
+          if (!ref) continue;
+          const props = Object.fromEntries(target.props.map((p) => [p, null]));
+          out.push({ op: 'setVertexProps', label: ref.label, key: ref.key, props, version });
         }
       }
     }

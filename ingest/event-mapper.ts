@@ -57,6 +57,12 @@ export interface CdcMapperOptions {
    * mapping change. Mapped properties win over a column of the same name.
    */
   readonly keepUnmappedColumns?: boolean;
+  /**
+   * Told about an update that carries no `before` image (the table lacks REPLICA IDENTITY FULL):
+   * what only the old row implied — a moved foreign key's edge, a changed email's evidence —
+   * cannot be removed, so the graph silently keeps it. The CDC pipeline logs it loudly.
+   */
+  readonly onUpdateWithoutBefore?: (table: string) => void;
 }
 
 export interface EventMapperOptions {
@@ -67,6 +73,8 @@ export interface EventMapperOptions {
 export interface CdcTemplateShape {
   /** Labels of the vertices the row owns (a delete tombstones them). */
   readonly ownedLabels: ReadonlySet<VertexLabel>;
+  /** Properties the row sets on vertices it does not own (`propertiesOf` tables): a truncate unsets them. */
+  readonly propertyTargets: readonly { readonly label: VertexLabel; readonly props: readonly string[] }[];
   /** The first owned vertex label: where unmapped columns go. */
   readonly recordLabel: VertexLabel | null;
   /** `row.<column>` paths the template reads. */
@@ -88,6 +96,7 @@ export function cdcTemplateShape(template: Template): CdcTemplateShape {
   const mappedColumns = new Set<string>();
   const labelsByAlias = new Map<string, VertexLabel[]>();
   let recordLabel: VertexLabel | null = null;
+  const propertyTargets: { label: VertexLabel; props: string[] }[] = [];
   for (const vt of template.vertices ?? []) {
     const candidates = 'firstOf' in vt ? vt.firstOf : [vt];
     labelsByAlias.set(
@@ -102,13 +111,14 @@ export function cdcTemplateShape(template: Template): CdcTemplateShape {
         ownedLabels.add(c.label);
         recordLabel ??= c.label;
       }
+      if (c.propsOnly) propertyTargets.push({ label: c.label, props: Object.keys(c.props ?? {}) });
     }
   }
   const edges = (template.edges ?? []).map((et) => {
     for (const p of Object.values(et.props ?? {})) columnsOf(p, mappedColumns);
     return { label: et.label, fromLabels: labelsByAlias.get(et.from) ?? [] };
   });
-  return { ownedLabels, recordLabel, mappedColumns, edges };
+  return { ownedLabels, recordLabel, mappedColumns, edges, propertyTargets };
 }
 
 function elementKey(m: Mutation): string {
@@ -128,8 +138,17 @@ export function createEventMapper(mappings: Mappings, options: EventMapperOption
     return shape;
   };
 
-  /** Source markers and kept unmapped columns on the upserts of a row's own record. */
-  function decorate(upserts: Mutation[], shape: CdcTemplateShape, table: string, row: JsonObject | null): Mutation[] {
+  /**
+   * Source markers and kept unmapped columns on the upserts of a row's own record: its owned
+   * vertices (`owned`, in template order — the first is the record) and its edges.
+   */
+  function decorate(
+    upserts: Mutation[],
+    shape: CdcTemplateShape,
+    table: string,
+    row: JsonObject | null,
+    owned: readonly string[],
+  ): Mutation[] {
     const marker = cdcOptions.sourceMarker === true;
     let extra: JsonObject | null = null;
     if (cdcOptions.keepUnmappedColumns && row) {
@@ -141,8 +160,8 @@ export function createEventMapper(mappings: Mappings, options: EventMapperOption
     }
     if (!marker && extra === null) return upserts;
     return upserts.map((m) => {
-      if (m.op === 'upsertVertex' && shape.ownedLabels.has(m.label)) {
-        const kept = m.label === shape.recordLabel ? extra : null;
+      if (m.op === 'upsertVertex' && owned.includes(vertexId(m))) {
+        const kept = vertexId(m) === owned[0] ? extra : null;
         return { ...m, props: { ...kept, ...m.props, ...(marker ? { [CDC_SOURCE_PROPERTY]: table } : {}) } };
       }
       if (m.op === 'upsertEdge') {
@@ -175,15 +194,21 @@ export function createEventMapper(mappings: Mappings, options: EventMapperOption
     }
     const shape = shapeOf(name, template);
     const scope = (row: JsonObject | null) => ({ row, ts: e.tsMs, sourceId: event.id, op: e.op });
-    const upsert = (row: JsonObject | null) =>
-      decorate(evaluateTemplate(template, scope(row), event.version, 'upsert'), shape, table, row);
+    const upsert = (row: JsonObject | null) => {
+      const owned: string[] = [];
+      const mutations = evaluateTemplate(template, scope(row), event.version, 'upsert', undefined, owned);
+      return decorate(mutations, shape, table, row, owned);
+    };
     switch (e.op) {
       case 'c':
       case 'r':
         return { ok: true, mutations: upsert(e.after) };
       case 'u': {
         const upserts = upsert(e.after);
-        if (!e.before) return { ok: true, mutations: upserts };
+        if (!e.before) {
+          cdcOptions.onUpdateWithoutBefore?.(table);
+          return { ok: true, mutations: upserts };
+        }
         // A changed foreign or key column moves an edge: delete what the old row implied and the new one does not.
         const kept = new Set(upserts.map(elementKey));
         const removed = evaluateTemplate(template, scope(e.before), event.version, 'delete').filter(

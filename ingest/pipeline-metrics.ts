@@ -11,6 +11,8 @@ export interface PipelineMetrics {
   readonly storeApplySeconds: Histogram<'store'>;
   readonly storeRetries: Counter<'store'>;
   readonly listenerFailures: Counter;
+  /** CDC updates without a `before` image (no REPLICA IDENTITY FULL), by table. */
+  readonly cdcUpdatesWithoutBefore?: Counter<'table'>;
 }
 
 export function createPipelineMetrics(registry: Registry): PipelineMetrics {
@@ -68,6 +70,12 @@ export function createPipelineMetrics(registry: Registry): PipelineMetrics {
     listenerFailures: new Counter({
       name: 'c360_applied_listener_failures_total',
       help: 'Non-retriable failures of features reacting to applied events (health, traits, segments).',
+      registers,
+    }),
+    cdcUpdatesWithoutBefore: new Counter({
+      name: 'c360_cdc_updates_without_before_total',
+      help: "CDC updates that carried no 'before' image (the table lacks REPLICA IDENTITY FULL), by table.",
+      labelNames: ['table'],
       registers,
     }),
   };

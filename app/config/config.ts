@@ -11,7 +11,7 @@ import { type ApiLimits, DEFAULT_API_LIMITS } from '../../api/auth/api-limits';
 import { JWT_ALGORITHMS, type JwtAlgorithm } from '../../api/auth/jwt-algorithms';
 import type { IntrospectionMode } from '../../api/auth/query-limits';
 import { isRole } from '../../api/auth/roles';
-import { ConfigError, type StoreKind } from '../../graph-schema';
+import { ConfigError, type MappingFile, MappingFileError, parseMappingFile, type StoreKind } from '../../graph-schema';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -65,6 +65,8 @@ export interface C360Config {
     /** Debezium topic prefix: topics are `<prefix>.<schema>.<table>`. */
     readonly cdcPrefix: string;
   };
+  /** The CDC mapping file (C360_MAPPINGS), validated; null: the demo CRM's (graph-schema/mappings/crm.mapping.json). */
+  readonly mappings: { readonly path: string; readonly file: MappingFile } | null;
   /** Kafka mode (when kafkaBrokers is set): the ingest consumer group and the topics it provisions. */
   readonly kafka: {
     readonly clientId: string;
@@ -214,6 +216,7 @@ const SETTINGS = {
   graphPassword: { env: 'C360_GRAPH_PASSWORD', default: null as string | null, parse: nullableText },
   kafkaBrokers: { env: 'C360_KAFKA_BROKERS', default: [] as string[], parse: brokers },
   dataDir: { env: 'C360_DATA_DIR', default: '.c360/data', parse: text },
+  mappings: { env: 'C360_MAPPINGS', default: null as string | null, parse: nullableText },
   host: { env: 'C360_HOST', default: '127.0.0.1', parse: text },
   port: { env: 'C360_PORT', default: 4000, parse: integer(0, 65535) },
   writeKeys: { env: 'C360_WRITE_KEYS', default: [] as string[], parse: list },
@@ -417,6 +420,7 @@ export function createConfig(
       changes: read('topicChanges'),
       cdcPrefix: read('cdcPrefix'),
     },
+    mappings: mappingsFromFile(read('mappings')),
     kafka: {
       clientId: read('kafkaClientId'),
       groupId: read('kafkaGroupId'),
@@ -445,6 +449,24 @@ function apiKeysFromFile(path: string | null): ApiKeyConfig[] {
     throw new ConfigError('C360_API_KEYS_FILE', `cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`);
   }
   return apiKeyList(raw, 'C360_API_KEYS_FILE');
+}
+
+/** A mapping file that cannot be read or used is a startup error naming the setting and the file's bad paths. */
+function mappingsFromFile(path: string | null): C360Config['mappings'] {
+  if (path === null) return null;
+  const absolute = resolve(path);
+  let text: string;
+  try {
+    text = readFileSync(absolute, 'utf8');
+  } catch (e) {
+    throw new ConfigError('C360_MAPPINGS', `cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`);
+  }
+  try {
+    return { path: absolute, file: parseMappingFile(text, path) };
+  } catch (e) {
+    if (e instanceof MappingFileError) throw new ConfigError('C360_MAPPINGS', e.message);
+    throw e;
+  }
 }
 
 function jwtSettings(read: Reader): JwtSettings | null {
@@ -503,6 +525,7 @@ export function redactConfig(config: C360Config): Record<string, unknown> {
   return {
     ...config,
     graphPassword: config.graphPassword ? '***' : null,
+    mappings: config.mappings?.path ?? null,
     writeKeys: config.writeKeys.map(() => '***'),
     apiKeys: config.apiKeys.map((k) => ({ name: k.name, roles: k.roles, expiresAt: k.expiresAt ?? null })),
     jwt: config.jwt ? { ...config.jwt, jwks: config.jwt.jwks ? `${config.jwt.jwks.keys.length} keys` : null } : null,

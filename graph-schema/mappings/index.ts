@@ -1,6 +1,7 @@
 import type { Template } from '../mapping';
 import { validateTemplate } from '../mapping';
-import { cdcMappings } from './cdc';
+import { type CompiledMappings, compileMappingFile, type MappingFile } from '../mapping-file';
+import { cdcMappings, crmMappingFile } from './cdc';
 import { type SegmentMappings, segmentMappings } from './segment';
 import { telemetryMapping } from './telemetry';
 
@@ -13,6 +14,16 @@ export interface Mappings {
 
 export const defaultMappings: Mappings = { segment: segmentMappings, cdc: cdcMappings, telemetry: telemetryMapping };
 
+/**
+ * The mappings of a deployment whose CDC tables are described by `file` (its `--mappings`): the
+ * file's tables replace the demo CRM's; clickstream and telemetry mappings stay. The extension
+ * lists the labels the file adds — `extendModel` them before a store opens.
+ */
+export function mappingsFromFile(file: MappingFile): { mappings: Mappings; extension: CompiledMappings['extension'] } {
+  const compiled = compileMappingFile(file);
+  return { mappings: { ...defaultMappings, cdc: compiled.cdc }, extension: compiled.extension };
+}
+
 /** Check every template once at startup; throws SchemaError naming the mapping. */
 export function validateMappings(m: Mappings): void {
   const { trackEvents, ...byType } = m.segment;
@@ -23,4 +34,4 @@ export function validateMappings(m: Mappings): void {
 }
 
 export type { SegmentMappings };
-export { cdcMappings, segmentMappings, telemetryMapping };
+export { cdcMappings, crmMappingFile, segmentMappings, telemetryMapping };

@@ -105,6 +105,8 @@ export async function expectedGraph(pg: Client, schema: string): Promise<Expecta
             lifetimeValue: num(row['lifetime_value']),
             createdAt: row['created_at'],
           });
+          // The crmId exists because of the row (owned): it carries the row's lineage and goes with it.
+          vertices[`Identity:crmId:${row['id']}`] = props({ type: 'crmId', value: String(row['id']), _source: source });
           edge('HAS_IDENTITY', id, `Identity:crmId:${row['id']}`, { rule: 'crm' });
           if (email) edge('HAS_IDENTITY', id, `Identity:email:${email}`, { rule: 'crm' });
           if (phone) edge('HAS_IDENTITY', id, `Identity:phone:${phone}`, { rule: 'crm' });

@@ -198,8 +198,11 @@ describe('event mapper', () => {
 
     const deleted = mutationsOf(cdc({ op: 'd', table: 'customers', before: { ...row, email: 'bo@new.io' } }, 300));
     expect(summary(deleted)).toContain('deleteVertex Customer:C9');
-    // Identities are shared facts, not the row's own record: they are not tombstoned.
-    expect(summary(deleted).filter((s) => s.startsWith('deleteVertex Identity'))).toEqual([]);
+    // The crmId exists because of the row (owned in crm.mapping.json) and goes with it; the email
+    // is a shared fact other sources may know: only the row's evidence edge goes.
+    expect(summary(deleted).filter((s) => s.startsWith('deleteVertex Identity'))).toEqual([
+      'deleteVertex Identity:crmId:C9',
+    ]);
     const state = coalesce(deleted).vertices.find((v) => v.id === 'Customer:C9');
     expect(state && isLive(state.state)).toBe(false);
   });
