@@ -245,7 +245,15 @@ export function createEventMapper(mappings: Mappings, options: EventMapperOption
   }
 
   function mapTelemetry(e: TelemetryEvent, event: HubEvent): MapOutcome {
-    const scope = { ...e, ts: e.timestampMs, sourceId: event.id };
+    // What the device says it is travels beside the indicators (`deviceType` or `type`, …).
+    const text = (v: unknown) => (typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined);
+    const about = {
+      deviceType: text(e.extra.deviceType) ?? text(e.extra.type),
+      manufacturer: text(e.extra.manufacturer),
+      model: text(e.extra.model),
+      firmware: text(e.extra.firmware) ?? text(e.extra.firmwareVersion),
+    };
+    const scope = { ...e, ...about, ts: e.timestampMs, sourceId: event.id };
     return { ok: true, mutations: evaluateTemplate(mappings.telemetry, scope, event.version, 'upsert') };
   }
 

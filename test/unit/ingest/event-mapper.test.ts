@@ -246,6 +246,41 @@ describe('event mapper', () => {
     expect(batch.edges.map((e) => e.id)).toEqual([JSON.stringify(['USES_DEVICE', 'Customer:C1', 'Device:router-1'])]);
   });
 
+  it('devices lose what they are: telemetry keeps type, manufacturer, model and firmware on the Device', () => {
+    const reading = (ms: number, firmware: string): TelemetryEvent => ({
+      source: 'telemetry',
+      deviceId: 'router-2',
+      entityId: 'C1',
+      indicators: { packetErrors: 3 },
+      timestampMs: ms,
+      seq: String(ms),
+      extra: { deviceType: 'router', manufacturer: 'AVM', model: 'FRITZ!Box 7590 AX', firmware },
+    });
+    const event = (body: TelemetryEvent) => ({
+      id: `telemetry:router-2:${body.seq}`,
+      version: makeVersion(body.timestampMs, `tel:router-2:${body.seq}`),
+      body,
+      position: { source: 'telemetry' as const, transport: 'test' as const },
+      receivedAtMs: body.timestampMs,
+    });
+    // The newer reading's firmware wins whatever the order they are applied in.
+    for (const order of [
+      [reading(T0, '7.57'), reading(T0 + 60_000, '7.59')],
+      [reading(T0 + 60_000, '7.59'), reading(T0, '7.57')],
+    ]) {
+      const batch = coalesce(order.flatMap((b) => mutationsOf(event(b))));
+      const device = batch.vertices.find((v) => v.id === 'Device:router-2');
+      expect(device && visibleProps(device.state)).toEqual({
+        type: 'router',
+        manufacturer: 'AVM',
+        model: 'FRITZ!Box 7590 AX',
+        firmware: '7.59',
+        ind_packetErrors: 3,
+        lastSeen: T0 + 60_000,
+      });
+    }
+  });
+
   it('rejects a template whose edge names an unknown vertex at startup', () => {
     expect(() =>
       validateTemplate('broken', {
