@@ -20,11 +20,13 @@ import { DEMO_PRINCIPAL, type Principal } from './auth/roles';
 import type { SecurityContext } from './auth/secure-schema';
 import type { SecurityAuditLog } from './auth/security-audit-log';
 import { createCollectorRouter } from './collector/collector-router';
+import { CONSOLE_ASSETS_PATH, createConsoleRouter } from './console/console-router';
 import { buildGraphQLSchema } from './graphql/build-schema';
 import { createFormatError } from './graphql/format-error';
 import { createLoaders } from './graphql/loaders';
 import { createMetricsPlugin } from './graphql/metrics-plugin';
 import type { GraphQLContext, GraphQLResolvers } from './graphql/resolvers';
+import { createSubscriptionsOverHttpPlugin } from './graphql/subscriptions-over-http-plugin';
 import { createOperationsRouter, type Readiness } from './operations/operations-router';
 import { createPlayground, PLAYGROUND_ASSETS_PATH } from './playground/playground-router';
 
@@ -38,6 +40,8 @@ export interface ApiConfig {
   readonly maxBatchBytes: number;
   /** Serve GraphiQL on GET of the GraphQL path from a browser. */
   readonly playground: boolean;
+  /** Serve the landing page (`/`) and the console (`/console`); default true. They only call the public API. */
+  readonly console?: boolean;
   /** Where GraphQL is served, e.g. `/graphql`. */
   readonly graphqlPath: string;
   /**
@@ -109,6 +113,8 @@ function routeLabel(req: Request, graphqlPath: string): string {
   if (p === graphqlPath) return graphqlPath;
   if (p.startsWith('/v1/')) return '/v1/:endpoint';
   if (p.startsWith(`${PLAYGROUND_ASSETS_PATH}/`)) return PLAYGROUND_ASSETS_PATH;
+  if (p.startsWith(`${CONSOLE_ASSETS_PATH}/`)) return CONSOLE_ASSETS_PATH;
+  if (p === '/' || p === '/console') return p;
   if (p === '/healthz' || p === '/readyz' || p === '/metrics') return p;
   return 'other';
 }
@@ -166,7 +172,12 @@ export function createHttpApp(deps: HttpAppDeps): HttpApp {
   const apollo = new ApolloServer<ApiContext>({
     schema,
     // GraphiQL is served by c360 itself (offline); Apollo's landing page would load from a CDN.
-    plugins: [ApolloServerPluginLandingPageDisabled(), createMetricsPlugin(metrics), createQueryLimitsPlugin(limits)],
+    plugins: [
+      ApolloServerPluginLandingPageDisabled(),
+      createMetricsPlugin(metrics),
+      createSubscriptionsOverHttpPlugin(config.graphqlPath),
+      createQueryLimitsPlugin(limits),
+    ],
     validationRules: [depthLimitRule(limits.maxDepth)],
     formatError: createFormatError(logger),
     includeStacktraceInErrorResponses: false,
@@ -200,6 +211,7 @@ export function createHttpApp(deps: HttpAppDeps): HttpApp {
     app.use(playground.router);
     app.get(config.graphqlPath, playground.page);
   }
+  if (config.console !== false) app.use(createConsoleRouter());
   // Apollo must be started before its middleware exists; until then GraphQL answers 503.
   let graphql: express.RequestHandler | null = null;
   const passThrough: express.RequestHandler = (_req, _res, next) => next();

@@ -40,6 +40,8 @@ function loadAssets(): Map<string, Asset> {
   const files: Record<string, string> = {
     'graphiql.min.js': path.join(packageDir('graphiql'), 'graphiql.min.js'),
     'graphiql.min.css': path.join(packageDir('graphiql'), 'graphiql.min.css'),
+    // Subscriptions run over graphql-ws on the same path; its UMD build exposes `graphqlWs`.
+    'graphql-ws.min.js': path.join(packageDir('graphql-ws'), 'umd', 'graphql-ws.min.js'),
     'react.production.min.js': path.join(packageDir('react'), 'umd', 'react.production.min.js'),
     'react-dom.production.min.js': path.join(packageDir('react-dom'), 'umd', 'react-dom.production.min.js'),
     'playground.js': path.join(__dirname, 'playground.js'),

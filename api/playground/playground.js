@@ -102,7 +102,11 @@ query SearchCustomers($search: String, $after: String) {
   ];
 
   // The page is served at the GraphQL endpoint itself, so its own path is the endpoint.
-  const fetcher = GraphiQL.createFetcher({ url: window.location.pathname });
+  // Queries and mutations over HTTP; subscriptions over graphql-ws on the same path (a subscription
+  // sent as an HTTP POST gets a 400 SUBSCRIPTION_OVER_HTTP).
+  const wsUrl = `${window.location.protocol === 'https:' ? 'wss:' : 'ws:'}//${window.location.host}${window.location.pathname}`;
+  const wsClient = globalThis.graphqlWs.createClient({ url: wsUrl, lazy: true });
+  const fetcher = GraphiQL.createFetcher({ url: window.location.pathname, wsClient });
   const root = ReactDOM.createRoot(document.getElementById('graphiql'));
   root.render(
     React.createElement(GraphiQL, {
