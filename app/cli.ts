@@ -14,6 +14,7 @@ import { registerBenchCommand } from '../scripts/bench';
 import { readDemoFile, runDemo, writeDemoFiles } from '../scripts/demo';
 import { registerInfraCommands } from '../scripts/infra';
 import { registerConnectorCommands } from '../services/connect';
+import { registerCdcCommands } from './cdc-map-command';
 import { type C360Config, type ConfigOptions, createConfig, redactConfig } from './config';
 import { type Ingest, startApi, startHub, startWorker, wire } from './processes';
 
@@ -218,6 +219,7 @@ export function buildProgram(): Command {
   registerBenchCommand(program, resolve(__dirname, '..'), process.env);
   registerInfraCommands(program);
   registerConnectorCommands(program, process.env);
+  registerCdcCommands(program, process.env);
   return program;
 }
 

@@ -4,6 +4,7 @@ export * from './graph-store';
 export * from './json';
 export * from './mapping';
 export * from './mapping-file';
+export * from './mapping-proposal';
 export * from './mappings';
 export * from './model';
 export * from './mutations';

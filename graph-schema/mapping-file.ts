@@ -160,6 +160,8 @@ export const mappingFileSchema = z.strictObject({
 export type MappingFile = z.infer<typeof mappingFileSchema>;
 export type TableMapping = z.infer<typeof table>;
 type Value = z.infer<typeof value>;
+/** A property's source: a column, a column with a normalizer, or a constant. */
+export type MappingValue = Value;
 type VertexRefSpec = z.infer<typeof vertexRef>;
 
 export interface MappingFileIssue {
