@@ -11,6 +11,7 @@ import {
   type JsonObject,
   type Neighbor,
   type NeighborQuery,
+  type Page,
   parseVertexId,
   type Vertex,
   type VertexLabel,
@@ -154,6 +155,52 @@ type ApolloResolvers = NonNullable<ApolloServerOptionsWithTypeDefs<GraphQLContex
 export type GraphQLResolvers = Exclude<ApolloResolvers, readonly unknown[]>;
 type Resolvers = GraphQLResolvers;
 
+/** Name-like properties whose words a multi-word search matches ("Aleaume Colin", "ann lee"). */
+const NAME_PARTS = ['firstName', 'lastName', 'name', 'email'] as const;
+/** Store pages a multi-word search reads at most per request: the cost stays bounded. */
+const MAX_SEARCH_SCAN_PAGES = 10;
+const SEARCH_SCAN_PAGE = 100;
+
+function matchesAllWords(v: Vertex, words: readonly string[]): boolean {
+  const parts = NAME_PARTS.flatMap((k) => {
+    const value = v.props[k];
+    return typeof value === 'string' ? value.toLowerCase().split(/[\s@._-]+/) : [];
+  });
+  return words.every((w) => parts.some((p) => p.startsWith(w)));
+}
+
+/**
+ * Full names: the store searches one property by prefix, so it is asked for the first word
+ * and the customers whose name parts start with every word are kept. Paging stays forward
+ * and exact: a cursor is the store cursor of the last customer returned.
+ */
+async function searchAllWords(
+  ctx: GraphQLContext,
+  rawWords: readonly string[],
+  first: number,
+  after: string | null,
+): Promise<Page<Vertex>> {
+  const words = rawWords.map((w) => w.toLowerCase());
+  const items: Vertex[] = [];
+  const cursors: string[] = [];
+  let cursor = after;
+  for (let pages = 0; pages < MAX_SEARCH_SCAN_PAGES; pages++) {
+    const page = await ctx.store.search('Customer', rawWords[0], { first: SEARCH_SCAN_PAGE, after: cursor });
+    for (const [i, v] of page.items.entries()) {
+      if (!matchesAllWords(v, words)) continue;
+      if (items.length === first) return { items, cursors, hasNextPage: true };
+      items.push(v);
+      cursors.push(page.cursors[i]);
+    }
+    if (!page.hasNextPage) return { items, cursors, hasNextPage: false };
+    cursor = page.cursors[page.cursors.length - 1] ?? null;
+  }
+  // Bounded: a multi-word search looks at the first MAX_SEARCH_SCAN_PAGES × SEARCH_SCAN_PAGE
+  // customers matching the first word (docs: api/README.md). Claiming a next page here would
+  // hand the client a cursor that rescans the same candidates.
+  return { items, cursors, hasNextPage: false };
+}
+
 export const resolvers: Resolvers = {
   JSON: JSONScalar,
   DateTime: DateTimeScalar,
@@ -180,7 +227,14 @@ export const resolvers: Resolvers = {
     customers: async (_: unknown, args: PageArgs & { search?: string | null }, ctx: GraphQLContext) => {
       const first = pageSize(args.first);
       const after = decodeCursor('customers', args.after, isString);
-      const page = await ctx.store.search('Customer', args.search?.trim() ?? '', { first, after });
+      const words = (args.search ?? '')
+        .trim()
+        .split(/\s+/)
+        .filter((w) => w !== '');
+      const page =
+        words.length <= 1
+          ? await ctx.store.search('Customer', words[0] ?? '', { first, after })
+          : await searchAllWords(ctx, words, first, after);
       return toConnection('customers', page, (v): CustomerView => ({ root: v, anonymous: false }));
     },
   },

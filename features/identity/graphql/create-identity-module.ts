@@ -46,6 +46,9 @@ export interface IdentityModuleDeps {
   readonly forgetter: CustomerForgetter;
 }
 
+/** Identifier types the built-in mappings write (besides the rules' own list). */
+const BUILT_IN_IDENTIFIER_TYPES = ['userId', 'anonymousId', 'email', 'phone', 'crmId', 'deviceId'] as const;
+
 /** A view that already carries its profile (views from other resolvers get theirs on first use). */
 interface ProfileView extends CustomerView {
   readonly profile?: Profile;
@@ -149,6 +152,23 @@ export function createIdentityModule(deps: IdentityModuleDeps): GraphQLModule {
     return profile ? viewOf(profile) : null;
   }
 
+  /**
+   * A miss on a type nobody writes is a mistake, not an unknown person: say which types
+   * exist. Types the rules know are never scanned (an email lookup would list them all);
+   * an unlisted type (an `externalIds` type, a CDC mapping's) is known once one Identity has it.
+   */
+  async function refuseUnknownType(type: string, ctx: GraphQLContext): Promise<void> {
+    const known = new Set([...Object.keys(resolver.rules.types), ...BUILT_IN_IDENTIFIER_TYPES]);
+    known.delete('customer');
+    if (known.has(type)) return;
+    if ((await ctx.store.lookup('Identity', 'type', type)).length > 0) return;
+    throw new ApiError(
+      'BAD_USER_INPUT',
+      `unknown identifier type '${type}'; known types: ${[...known].sort().join(', ')} (and any type your mappings or context.externalIds write)`,
+      { argument: 'identifier' },
+    );
+  }
+
   return {
     name: 'identity',
     policy: identityPolicy,
@@ -158,13 +178,16 @@ export function createIdentityModule(deps: IdentityModuleDeps): GraphQLModule {
         customer: async (
           _: unknown,
           args: { id?: string | null; identifier?: { type: string; value: string } | null },
+          ctx: GraphQLContext,
         ) => {
           const hasId = args.id !== null && args.id !== undefined;
           const hasIdentifier = args.identifier !== null && args.identifier !== undefined;
           if (hasId === hasIdentifier) throw new ApiError('BAD_USER_INPUT', 'pass exactly one of id or identifier');
           if (hasId) return profileFor(customerArgToId(args.id as string));
           const { type, value } = args.identifier as { type: string; value: string };
-          return profileFor(identityVertexId(type, value));
+          const found = await profileFor(identityVertexId(type, value));
+          if (found === null) await refuseUnknownType(type.trim(), ctx);
+          return found;
         },
         explainMerge: async (
           _: unknown,

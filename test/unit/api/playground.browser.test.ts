@@ -87,7 +87,8 @@ describe('GraphiQL playground in a real browser, offline', () => {
   test('playground assets are served with long-lived cache headers', async () => {
     const html = await (await fetch(api.graphqlUrl, { headers: { accept: 'text/html' } })).text();
     const assets = [...html.matchAll(/(?:src|href)="(\/playground\/assets\/[^"]+)"/g)].map((m) => m[1]);
-    expect(assets).toHaveLength(6);
+    // GraphiQL, React, graphql-ws (subscriptions), the page script and two stylesheets.
+    expect(assets).toHaveLength(7);
     for (const asset of assets) {
       const res = await fetch(`${api.url}${asset}`);
       expect(res.status).toBe(200);
