@@ -201,8 +201,12 @@ export function createComputedTraits(deps: ComputedTraitsDeps): ComputedTraits {
         const from = bucketStart(end, t.bucketMs) - t.windowMs + t.bucketMs;
         for (const start of Object.keys(buckets)) if (Number(start) < from) delete buckets[start];
       }
+      // The dedupe horizon is the lateness horizon, per customer: an event is either still
+      // remembered here or too late to count — never forgotten and counted again on redelivery
+      // (the process clock runs ahead with other customers' and other sources' events).
+      const horizon = (state.clock ?? end) - config.allowedLatenessMs;
       for (const [key, ts] of Object.entries(state.recent)) {
-        if (ts < end - config.allowedLatenessMs) delete state.recent[key];
+        if (ts < horizon) delete state.recent[key];
       }
       const props: Record<string, JsonValue> = {};
       let differs = false;

@@ -268,6 +268,53 @@ describe('computed traits', () => {
     engine = null;
   });
 
+  it('counts an event once when it is redelivered past the pipeline dedupe after the process clock ran ahead', async () => {
+    const run = secureRandom();
+    const letters = memoryLetters();
+    const applied: AppliedEvents[] = [];
+    const p = await createTestPipeline({
+      overrides: {
+        onApplied: (a: AppliedEvents) => {
+          applied.push(a);
+        },
+      },
+    });
+    const live = createComputedTraits({
+      store: p.store,
+      stateStore: createMemoryStateStore(),
+      deadLetters: letters,
+      logger,
+      config,
+    });
+    const userId = `${run}-cat`;
+    const view: GenEvent = {
+      messageId: `${run}-v1`,
+      userId,
+      name: 'Product Viewed',
+      ts: T0,
+      total: 0,
+      productId: 'p1',
+    };
+    try {
+      await p.pipeline.submit([message(view)]);
+      await live.process(applied.flatMap((a) => a.events));
+      // Someone else's event two hours later moves the process clock past the lateness (90 min),
+      // while Cat's view is still inside the 3 h window.
+      await p.pipeline.submit([message({ ...view, messageId: `${run}-o1`, userId: `${run}-dog`, ts: T0 + 2 * HOUR })]);
+      // Cat's own second view, ten minutes after the first, is counted while the process clock is ahead.
+      await p.pipeline.submit([message({ ...view, messageId: `${run}-v2`, ts: T0 + 10 * MIN, productId: 'p2' })]);
+      await live.process(applied.slice(1).flatMap((a) => a.events));
+      expect((await p.store.getVertices([`Customer:${userId}`]))[0]?.props.views_3h).toBe(2);
+      // A new worker redelivers the first batch (its own dedupe window never saw it): still two.
+      await live.process(applied[0].events);
+      expect((await p.store.getVertices([`Customer:${userId}`]))[0]?.props.views_3h).toBe(2);
+      expect(letters.letters).toEqual([]);
+    } finally {
+      await live.close();
+      await p.close();
+    }
+  });
+
   it('rejects a trait whose window is not a whole number of buckets, naming the setting', () => {
     expect(() =>
       createTraitsConfig({
