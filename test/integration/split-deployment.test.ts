@@ -278,164 +278,180 @@ function defineSplitDeployment(storeName: 'neo4j' | 'gremlin'): void {
       for (const d of dirs) rmSync(d, { recursive: true, force: true });
     });
 
-    it('answers like the single hub for the same input', async () => {
-      const p = uniqueName('sp').replace(/-/g, '');
-      const { phaseA, phaseB, gold } = script(p);
-      const reference = await runReference(p);
+    it('answers like the single hub for the same input', () =>
+      explainedWith(children, async () => {
+        const p = uniqueName('sp').replace(/-/g, '');
+        const { phaseA, phaseB, gold } = script(p);
+        const reference = await runReference(p);
 
-      const topics = uniqueTopics();
-      await createTestTopics(admin, topics);
-      const groupId = uniqueName('c360-split');
-      const endpoints = testEndpoints();
-      const storeEnv: Record<string, string> =
-        storeName === 'neo4j'
-          ? {
-              C360_GRAPH: 'neo4j',
-              C360_GRAPH_URL: endpoints.neo4j.url,
-              C360_GRAPH_USER: endpoints.neo4j.user,
-              C360_GRAPH_PASSWORD: endpoints.neo4j.password,
-            }
-          : { C360_GRAPH: 'gremlin', C360_GRAPH_URL: endpoints.gremlin.url };
-      const env = (role: string): Record<string, string> => {
-        const dataDir = mkdtempSync(join(tmpdir(), `c360-split-${role}-`));
-        dirs.push(dataDir);
-        return {
-          ...storeEnv,
-          C360_KAFKA_BROKERS: testBrokers().join(','),
-          C360_DATA_DIR: dataDir,
-          C360_TOPIC_CLICKSTREAM: topics.clickstream,
-          C360_TOPIC_TELEMETRY: topics.telemetry,
-          C360_TOPIC_DLQ: topics.dlq,
-          C360_TOPIC_ACTIONS: topics.actions,
-          C360_TOPIC_CHANGES: topics.changes,
-          C360_CDC_PREFIX: topics.cdcPrefix,
-          C360_KAFKA_GROUP_ID: groupId,
-          // The broker's minimum: a killed member's partitions move after 6 s.
-          C360_KAFKA_SESSION_TIMEOUT_MS: '6000',
-          // Small fetches: many batches, so the kill lands mid-run.
-          C360_KAFKA_MAX_BYTES_PER_PARTITION: '4096',
-          C360_API_KEYS: API_KEYS,
-          C360_WRITE_KEYS: WRITE_KEY,
-          C360_LOG_LEVEL: 'warn',
-          // The test reads every view many times over; the per-principal limit is not under test here.
-          C360_GRAPHQL_RATE_LIMIT_PER_MINUTE: '1000000',
+        const topics = uniqueTopics();
+        await createTestTopics(admin, topics);
+        const groupId = uniqueName('c360-split');
+        const endpoints = testEndpoints();
+        const storeEnv: Record<string, string> =
+          storeName === 'neo4j'
+            ? {
+                C360_GRAPH: 'neo4j',
+                C360_GRAPH_URL: endpoints.neo4j.url,
+                C360_GRAPH_USER: endpoints.neo4j.user,
+                C360_GRAPH_PASSWORD: endpoints.neo4j.password,
+              }
+            : { C360_GRAPH: 'gremlin', C360_GRAPH_URL: endpoints.gremlin.url };
+        const env = (role: string): Record<string, string> => {
+          const dataDir = mkdtempSync(join(tmpdir(), `c360-split-${role}-`));
+          dirs.push(dataDir);
+          return {
+            ...storeEnv,
+            C360_KAFKA_BROKERS: testBrokers().join(','),
+            C360_DATA_DIR: dataDir,
+            C360_TOPIC_CLICKSTREAM: topics.clickstream,
+            C360_TOPIC_TELEMETRY: topics.telemetry,
+            C360_TOPIC_DLQ: topics.dlq,
+            C360_TOPIC_ACTIONS: topics.actions,
+            C360_TOPIC_CHANGES: topics.changes,
+            C360_CDC_PREFIX: topics.cdcPrefix,
+            C360_KAFKA_GROUP_ID: groupId,
+            // The broker's minimum: a killed member's partitions move after 6 s.
+            C360_KAFKA_SESSION_TIMEOUT_MS: '6000',
+            // Small fetches: many batches, so the kill lands mid-run.
+            C360_KAFKA_MAX_BYTES_PER_PARTITION: '4096',
+            C360_API_KEYS: API_KEYS,
+            C360_WRITE_KEYS: WRITE_KEY,
+            C360_LOG_LEVEL: 'warn',
+            // The test reads every view many times over; the per-principal limit is not under test here.
+            C360_GRAPHQL_RATE_LIMIT_PER_MINUTE: '1000000',
+          };
         };
-      };
-      const start = async (command: string, role: string) => {
-        const child = await spawnC360([command], env(role));
-        children.push(child);
-        return child;
-      };
-      const [w1, w2, apiA, apiB] = await Promise.all([
-        start('worker', 'w1'),
-        start('worker', 'w2'),
-        start('api', 'a'),
-        start('api', 'b'),
-      ]);
-      await Promise.all([w1.ready, w2.ready, apiA.ready, apiB.ready]);
+        const start = async (command: string, role: string) => {
+          const child = await spawnC360([command], env(role));
+          children.push(child);
+          return child;
+        };
+        const [w1, w2, apiA, apiB] = await Promise.all([
+          start('worker', 'w1'),
+          start('worker', 'w2'),
+          start('api', 'a'),
+          start('api', 'b'),
+        ]);
+        await Promise.all([w1.ready, w2.ready, apiA.ready, apiB.ready]);
 
-      // Every replica answers every root field the hub answers.
-      expect(rootFields(await gql(apiA.url, ROOTS))).toEqual(reference.roots);
-      expect(rootFields(await gql(apiB.url, ROOTS))).toEqual(reference.roots);
+        // Every replica answers every root field the hub answers.
+        expect(rootFields(await gql(apiA.url, ROOTS))).toEqual(reference.roots);
+        expect(rootFields(await gql(apiB.url, ROOTS))).toEqual(reference.roots);
 
-      // A subscriber on replica A, before anything happens.
-      const heard: { deviceId: string; to: string; customerStatus: string }[] = [];
-      const ws = createClient({
-        url: `${apiA.url.replace('http', 'ws')}/graphql`,
-        webSocketImpl: WebSocket,
-        connectionParams: { authorization: `Bearer ${ADMIN_KEY}` },
-        retryAttempts: 0,
-      });
-      const subscribed = new Promise<void>((resolve) => ws.on('connected', () => resolve()));
-      const stop = ws.subscribe(
-        { query: 'subscription { healthChanged { deviceId to customerStatus } }' },
-        {
-          next: (m) => {
-            const c = (m.data as { healthChanged?: (typeof heard)[number] } | undefined)?.healthChanged;
-            if (c) heard.push(c);
+        // A subscriber on replica A, before anything happens.
+        const heard: { deviceId: string; to: string; customerStatus: string }[] = [];
+        const ws = createClient({
+          url: `${apiA.url.replace('http', 'ws')}/graphql`,
+          webSocketImpl: WebSocket,
+          connectionParams: { authorization: `Bearer ${ADMIN_KEY}` },
+          retryAttempts: 0,
+        });
+        const subscribed = new Promise<void>((resolve) => ws.on('connected', () => resolve()));
+        const stop = ws.subscribe(
+          { query: 'subscription { healthChanged { deviceId to customerStatus } }' },
+          {
+            next: (m) => {
+              const c = (m.data as { healthChanged?: (typeof heard)[number] } | undefined)?.healthChanged;
+              if (c) heard.push(c);
+            },
+            error: () => undefined,
+            complete: () => undefined,
           },
-          error: () => undefined,
-          complete: () => undefined,
-        },
-      );
-      await subscribed;
+        );
+        await subscribed;
 
-      const followed = await followActions(kafka, topics.actions);
-      follower = followed.consumer;
+        const followed = await followActions(kafka, topics.actions);
+        follower = followed.consumer;
 
-      await gql(apiA.url, SAVE, { id: gold, name: `Gold ${p}`, d: { trait: { name: 'plan', op: 'eq', value: gold } } });
+        await gql(apiA.url, SAVE, {
+          id: gold,
+          name: `Gold ${p}`,
+          d: { trait: { name: 'plan', op: 'eq', value: gold } },
+        });
 
-      // Replica B serves 360° views the whole time the workers ingest.
-      let serving = true;
-      let servedByB = 0;
-      const bLoop = (async () => {
-        while (serving) {
-          await gql(apiB.url, VIEW, { id: `Customer:${p}-C${1 + (servedByB % CUSTOMERS)}` });
-          servedByB++;
-          // An agent's pace, not a load test: the workers share the graph server with it.
-          await new Promise((r) => setTimeout(r, 100));
-        }
-      })();
+        // Replica B serves 360° views the whole time the workers ingest.
+        let serving = true;
+        let servedByB = 0;
+        const bLoop = (async () => {
+          while (serving) {
+            await gql(apiB.url, VIEW, { id: `Customer:${p}-C${1 + (servedByB % CUSTOMERS)}` });
+            servedByB++;
+            // An agent's pace, not a load test: the workers share the graph server with it.
+            await new Promise((r) => setTimeout(r, 100));
+          }
+        })();
 
-      const names = [topics.clickstream, topics.telemetry];
-      await produceAll(producer, topics, phaseA);
-      const before = await groupLag(admin, groupId, names);
-      await waitFor(async () => (await groupLag(admin, groupId, names)) <= before * 0.8, {
-        timeoutMs: 120_000,
-        intervalMs: 20,
-        description: 'some progress before the kill',
-      });
-      const lagAtKill = await groupLag(admin, groupId, names);
-      w1.kill('SIGKILL');
-      expect(await w1.exited).toBeNull();
-      expect(lagAtKill).toBeGreaterThan(0);
+        const names = [topics.clickstream, topics.telemetry];
+        await produceAll(producer, topics, phaseA);
+        const before = await groupLag(admin, groupId, names);
+        await waitFor(async () => (await groupLag(admin, groupId, names)) <= before * 0.8, {
+          timeoutMs: 120_000,
+          intervalMs: 20,
+          description: 'some progress before the kill',
+        });
+        const lagAtKill = await groupLag(admin, groupId, names);
+        w1.kill('SIGKILL');
+        expect(await w1.exited).toBeNull();
+        expect(lagAtKill).toBeGreaterThan(0);
 
-      await waitForCaughtUp(admin, groupId, names, 240_000);
-      const oursOnTopic = () => ours([...followed.actions.values()], p, gold);
-      await waitFor(() => oursOnTopic().length >= expectedActions.afterA, {
-        timeoutMs: 240_000,
-        description: `${expectedActions.afterA} actions on the topic after phase A`,
-      });
-      await produceAll(producer, topics, phaseB);
-      await waitForCaughtUp(admin, groupId, names, 240_000);
-      await waitFor(() => oursOnTopic().length >= expectedActions.afterB, {
-        timeoutMs: 240_000,
-        description: `${expectedActions.afterB} actions on the topic after phase B`,
-      });
-      serving = false;
-      await bLoop;
-      expect(servedByB).toBeGreaterThan(0);
+        await waitForCaughtUp(admin, groupId, names, 240_000);
+        const oursOnTopic = () => ours([...followed.actions.values()], p, gold);
+        await waitFor(() => oursOnTopic().length >= expectedActions.afterA, {
+          timeoutMs: 240_000,
+          description: `${expectedActions.afterA} actions on the topic after phase A`,
+        });
+        await produceAll(producer, topics, phaseB);
+        await waitForCaughtUp(admin, groupId, names, 240_000);
+        await waitFor(() => oursOnTopic().length >= expectedActions.afterB, {
+          timeoutMs: 240_000,
+          description: `${expectedActions.afterB} actions on the topic after phase B`,
+        });
+        serving = false;
+        await bLoop;
+        expect(servedByB).toBeGreaterThan(0);
 
-      // Same graph, segments, health and actions as the hub — on both replicas.
-      const onA = await waitFor(
-        async () => {
-          const s = await snapshot(apiA.url, p, gold);
-          return JSON.stringify(s) === JSON.stringify(reference.snapshot) ? s : null;
-        },
-        { timeoutMs: 60_000, intervalMs: 1000, description: 'replica A to answer like the hub' },
-      ).catch(async () => snapshot(apiA.url, p, gold));
-      expect(onA).toEqual(reference.snapshot);
-      expect(await snapshot(apiB.url, p, gold)).toEqual(reference.snapshot);
-      expect([...new Set(oursOnTopic().map((a) => a.id))].sort()).toEqual(reference.actionIds);
+        // Same graph, segments, health and actions as the hub — on both replicas.
+        const onA = await waitFor(
+          async () => {
+            const s = await snapshot(apiA.url, p, gold);
+            return JSON.stringify(s) === JSON.stringify(reference.snapshot) ? s : null;
+          },
+          { timeoutMs: 60_000, intervalMs: 1000, description: 'replica A to answer like the hub' },
+        ).catch(async () => snapshot(apiA.url, p, gold));
+        expect(onA).toEqual(reference.snapshot);
+        expect(await snapshot(apiB.url, p, gold)).toEqual(reference.snapshot);
+        expect([...new Set(oursOnTopic().map((a) => a.id))].sort()).toEqual(reference.actionIds);
 
-      // The subscriber on A heard the workers' transitions, rolled up per customer.
-      await waitFor(() => heard.filter((h) => h.deviceId.startsWith(`Device:${p}-`)).length >= CUSTOMERS, {
-        timeoutMs: 30_000,
-        description: 'healthChanged on replica A',
-      });
-      const first = heard.find((h) => h.deviceId === `Device:${p}-rtr-1` && h.to === 'RED');
-      expect(first).toMatchObject({ to: 'RED', customerStatus: 'RED' });
-      stop();
-      await ws.dispose();
-      // The surviving worker logged no error of its own (kafkajs reports the rebalance at error level).
-      const ownErrors = w2
-        .output()
-        .split('\n')
-        .filter((l) => /"level":(50|60)/.test(l) && !l.includes('"component":"kafkajs"'));
-      expect(ownErrors).toEqual([]);
-      expect(w2.output()).not.toContain('change notice not sent');
-    });
+        // The subscriber on A heard the workers' transitions, rolled up per customer.
+        await waitFor(() => heard.filter((h) => h.deviceId.startsWith(`Device:${p}-`)).length >= CUSTOMERS, {
+          timeoutMs: 30_000,
+          description: 'healthChanged on replica A',
+        });
+        const first = heard.find((h) => h.deviceId === `Device:${p}-rtr-1` && h.to === 'RED');
+        expect(first).toMatchObject({ to: 'RED', customerStatus: 'RED' });
+        stop();
+        await ws.dispose();
+        // The surviving worker logged no error of its own (kafkajs reports the rebalance at error level).
+        const ownErrors = w2
+          .output()
+          .split('\n')
+          .filter((l) => /"level":(50|60)/.test(l) && !l.includes('"component":"kafkajs"'));
+        expect(ownErrors).toEqual([]);
+        expect(w2.output()).not.toContain('change notice not sent');
+      }));
   });
+}
+
+/** A failure shows what the processes said last: the test's own message rarely says why. */
+async function explainedWith(children: readonly C360Child[], run: () => Promise<void>): Promise<void> {
+  try {
+    await run();
+  } catch (e) {
+    const outputs = children.map((c, i) => `--- process ${i} (pid ${c.pid}) ---\n${c.output().slice(-4000)}`);
+    (e as Error).message += `\n${outputs.join('\n')}`;
+    throw e;
+  }
 }
 
 defineSplitDeployment('neo4j');
