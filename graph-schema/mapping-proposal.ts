@@ -185,6 +185,9 @@ export function proposeMapping(catalog: DatabaseCatalog, options: ProposeOptions
     for (const c of t.columns) {
       if (skip.has(c.name) || !columnOk(c.name)) continue;
       let name = propertyName(c.name);
+      // The customer's first e-mail and phone are the model's Customer.email / .phone (indexed, searchable).
+      if (t.name === customerTable && EMAIL.test(c.name) && !used.has('email')) name = 'email';
+      else if (t.name === customerTable && PHONE.test(c.name) && !used.has('phone')) name = 'phone';
       if (name === '_source' || used.has(name)) name = `${name}_${used.size}`;
       used.add(name);
       const as = EMAIL.test(c.name) ? 'email' : PHONE.test(c.name) ? 'phone' : normalizerFor(c.type);
@@ -265,8 +268,10 @@ export function proposeMapping(catalog: DatabaseCatalog, options: ProposeOptions
         edges.push(inbound ? { label: builtIn, from: ref, to: ROW } : { label: builtIn, from: ROW, to: ref });
         continue;
       }
-      const relation = words(fk.columns.length === 1 ? fk.columns[0] : fk.name).filter(
-        (w, i, all) => !(i === all.length - 1 && ['id', 'no', 'key', 'fk', 'ref'].includes(w) && all.length > 1),
+      // A single column names the relation (`purchaser`, `billing_address_id`); a composite key, its table.
+      const relation = (fk.columns.length === 1 ? words(fk.columns[0]) : [singular(fk.refTable)]).filter(
+        (w, i, all) =>
+          !(i === all.length - 1 && ['id', 'no', 'key', 'fk', 'ref', 'code'].includes(w) && all.length > 1),
       );
       let edgeLabel = edgeName(relation);
       if (edgeLabel === edgeName(words(target)) || edgeLabel === edgeName(words(singular(fk.refTable)))) {

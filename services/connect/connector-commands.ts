@@ -3,11 +3,14 @@
  * services/connect/connectors (`crm`, `crm-schemaless`) or a full connector
  * name. The environment is handed in by the CLI (the composition root).
  */
+import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { ConfigError, MappingFileError, parseMappingFile } from '../../graph-schema';
 import { type ConnectConfig, createConnectConfig } from './connect-config';
 import { CONNECTOR_DEFINITIONS, DEFAULT_CONNECTOR_ID, redactConnectorConfig } from './connector-definitions';
 import { type ConnectorReport, createConnectorService } from './connector-service';
 import { createKafkaConnectClient } from './kafka-connect-client';
+import { mappedTables, readConnectorFile } from './mapped-connector';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -15,12 +18,23 @@ interface CommonFlags {
   connectUrl?: string;
   cdcPrefix?: string;
   crmSchema?: string;
+  databaseUrl?: string;
+}
+
+interface ApplyFlags extends CommonFlags {
+  wait: boolean;
+  print?: boolean;
+  mappings?: string;
+  connectorFile?: string;
+  name?: string;
+  setReplicaIdentity?: boolean;
 }
 
 function configOf(flags: CommonFlags, env: Env): ConnectConfig {
   return createConnectConfig(
     {
       ...(flags.connectUrl ? { connectUrl: flags.connectUrl } : {}),
+      ...(flags.databaseUrl ? { postgresUrl: flags.databaseUrl } : {}),
       ...(flags.cdcPrefix ? { cdcPrefix: flags.cdcPrefix } : {}),
       ...(flags.crmSchema ? { crmSchema: flags.crmSchema } : {}),
     },
@@ -32,7 +46,55 @@ function common(cmd: Command): Command {
   return cmd
     .option('--connect-url <url>', 'Kafka Connect REST URL (env C360_CONNECT_URL, default http://127.0.0.1:8083)')
     .option('--cdc-prefix <prefix>', 'Debezium topic.prefix (env C360_CDC_PREFIX, default c360)')
-    .option('--crm-schema <schema>', 'PostgreSQL schema of the CRM tables (env C360_CRM_SCHEMA, default crm)');
+    .option('--crm-schema <schema>', 'PostgreSQL schema of the CRM tables (env C360_CRM_SCHEMA, default crm)')
+    .option(
+      '--database-url <url>',
+      'the captured PostgreSQL, postgres://user:password@host:port/db (env C360_POSTGRES_URL)',
+    );
+}
+
+function readMappings(path: string) {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new ConfigError('--mappings', `cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`);
+  }
+  try {
+    return parseMappingFile(text, path);
+  } catch (e) {
+    if (e instanceof MappingFileError) throw new ConfigError('--mappings', e.message);
+    throw e;
+  }
+}
+
+/** `apply --mappings FILE [--connector-file FILE]`: exactly the mapped tables, checked first. */
+async function applyMapped(config: ConnectConfig, flags: ApplyFlags): Promise<void> {
+  const service = serviceFor(config);
+  const custom = flags.connectorFile ? readConnectorFile(flags.connectorFile) : null;
+  const name = flags.name ?? custom?.name ?? `${config.connectorPrefix}-cdc`;
+  // Without a mapping, the user's connector captures what its own table.include.list says.
+  const tables = flags.mappings
+    ? mappedTables(readMappings(flags.mappings))
+    : (custom?.config['table.include.list'] ?? '')
+        .split(',')
+        .map((t) => t.trim())
+        .filter(Boolean);
+  if (tables.length === 0) {
+    throw new ConfigError('--connector-file', 'names no tables: give --mappings or a table.include.list');
+  }
+  const { connector, created, fixed } = await service.applyMapped({
+    name,
+    tables,
+    ...(custom ? { base: { custom: custom.config } } : {}),
+    setReplicaIdentity: flags.setReplicaIdentity === true,
+  });
+  for (const t of fixed) process.stdout.write(`set REPLICA IDENTITY FULL on ${t}\n`);
+  if (flags.print) process.stdout.write(`${JSON.stringify(redactConnectorConfig(connector.config), null, 2)}\n`);
+  process.stdout.write(
+    `${created ? 'created' : 'updated'} ${connector.name}: slot ${connector.slotName}, publication ${connector.publicationName}, tables ${tables.join(', ')}\n`,
+  );
+  if (flags.wait) printReport(await service.waitUntilRunning(connector.name));
 }
 
 function serviceFor(config: ConnectConfig) {
@@ -61,8 +123,16 @@ export function registerConnectorCommands(program: Command, env: Env): Command {
     .argument('[id]', 'connector id', DEFAULT_CONNECTOR_ID)
     .option('--no-wait', 'do not wait for the connector and its task to run')
     .option('--print', 'print the resolved config (password redacted)')
-    .action(async (id: string, flags: CommonFlags & { wait: boolean; print?: boolean }) => {
+    .option('--mappings <file>', 'capture exactly the tables of this mapping file (c360 cdc map writes one)')
+    .option('--connector-file <file>', 'your own Debezium connector JSON ({name, config} or the bare config)')
+    .option('--name <name>', 'connector name with --mappings / --connector-file; slot and publication follow it')
+    .option('--set-replica-identity', 'set REPLICA IDENTITY FULL on mapped tables that lack it, instead of refusing')
+    .action(async (id: string, flags: ApplyFlags) => {
       const config = configOf(flags, env);
+      if (flags.mappings || flags.connectorFile) {
+        await applyMapped(config, flags);
+        return;
+      }
       const service = serviceFor(config);
       const { connector, created } = await service.apply(id);
       if (flags.print) process.stdout.write(`${JSON.stringify(redactConnectorConfig(connector.config), null, 2)}\n`);

@@ -14,6 +14,7 @@ import {
   slotNameFor,
 } from './connector-definitions';
 import type { ConnectorState, ConnectorStatus, KafkaConnectClient } from './kafka-connect-client';
+import { checkCaptureSource, type MappedConnectorOptions, resolveMappedConnector } from './mapped-connector';
 import { dropPublication, dropReplicationSlot, withPostgres } from './replication-slot';
 
 export interface ConnectorReport {
@@ -26,6 +27,13 @@ export interface ConnectorReport {
 
 export interface ConnectorService {
   apply(id: string, overrides?: ConnectorOverrides): Promise<{ connector: ResolvedConnector; created: boolean }>;
+  /**
+   * Captures exactly `options.tables` after checking them in PostgreSQL (they exist, REPLICA
+   * IDENTITY FULL — or set it with `setReplicaIdentity`); `fixed` lists the tables it set.
+   */
+  applyMapped(
+    options: MappedConnectorOptions & { readonly setReplicaIdentity?: boolean },
+  ): Promise<{ connector: ResolvedConnector; created: boolean; fixed: readonly string[] }>;
   /** Resolves once the connector and all its tasks run; throws with the trace if one failed. */
   waitUntilRunning(name: string, timeoutMs?: number): Promise<ConnectorReport>;
   status(name: string): Promise<ConnectorReport>;
@@ -55,6 +63,14 @@ export function createConnectorService(config: ConnectConfig, client: KafkaConne
       const connector = resolveConnector(findDefinition(id), config, overrides);
       const { created } = await client.putConfig(connector.name, connector.config);
       return { connector, created };
+    },
+    async applyMapped(options) {
+      const connector = resolveMappedConnector(config, options);
+      const { fixed } = await withPostgres(config.postgres, (pg) =>
+        checkCaptureSource(pg, options.tables, { setReplicaIdentity: options.setReplicaIdentity === true }),
+      );
+      const { created } = await client.putConfig(connector.name, connector.config);
+      return { connector, created, fixed };
     },
     async waitUntilRunning(name, timeoutMs = 60_000) {
       const deadline = Date.now() + timeoutMs;

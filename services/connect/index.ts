@@ -4,5 +4,6 @@ export * from './connector-commands';
 export * from './connector-definitions';
 export * from './connector-service';
 export * from './kafka-connect-client';
+export * from './mapped-connector';
 export * from './postgres-catalog';
 export * from './replication-slot';

@@ -4,7 +4,8 @@
  * Same Kafka consumer group worker as `c360 worker`, with the CDC pipeline
  * (truncates, `_source` markers, kept columns) and every schema aliased to the
  * `crm.*` mappings (`C360_TEST_CDC_ALIAS=crm`), so a test's private copy of the
- * CRM maps like the real one. Serves `GET /graph-dump` (the whole visible graph)
+ * CRM maps like the real one — or, with `C360_MAPPINGS` and no alias, the user's own mapping
+ * file, as every c360 process loads it. Serves `GET /graph-dump` (the whole visible graph)
  * so the test can compare it with PostgreSQL while the worker runs.
  * Prints `READY <url>` once consuming; SIGTERM drains and exits 0.
  */
@@ -14,8 +15,8 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import { createConfig } from '../../app/config';
+import { mappingsOf } from '../../app/mappings';
 import { connectKafka, createIngestWorker, openGraphStore } from '../../app/wiring';
-import { defaultMappings } from '../../graph-schema';
 import { createCdcPipeline, createLmdbDedupe, createPipelineMetrics } from '../../ingest';
 import { createDecoders } from '../../ingest/decoders';
 import { dumpWholeGraph } from './graph-dump';
@@ -30,7 +31,7 @@ async function main(): Promise<void> {
   const dedupe = createLmdbDedupe({ path: join(config.dataDir, 'dedupe') });
   const pipeline = createCdcPipeline({
     store,
-    mappings: defaultMappings,
+    mappings: mappingsOf(config),
     decoders: createDecoders({ maxEventBytes: config.maxEventBytes }),
     dedupe,
     deadLetters: connection.deadLetters,
