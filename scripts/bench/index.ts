@@ -14,6 +14,7 @@ import { createInfraConfig, type InfraConfig, infraStatus, infraUp } from '../in
 import { analyticsBenchScenario } from './analytics-bench';
 import { type BenchResult, benchResultSchema, type ScenarioResult } from './bench-result';
 import { cdcFreshnessScenario } from './cdc-freshness';
+import { consoleFirstRenderScenario } from './console-bench';
 import { diskUsageBytes } from './disk-usage';
 import { ingestScenario } from './ingest-scenario';
 import {
@@ -32,7 +33,15 @@ import { freshnessScenario, type GraphTarget, view360Scenario, viewScenarios, wi
 export { type BenchResult, benchResultSchema, type ScenarioResult } from './bench-result';
 
 /** Parts of the run; `--only` picks some. */
-export const BENCH_PARTS = ['ingest', 'cdc', 'view-graph', 'segments', 'subscriptions', 'analytics'] as const;
+export const BENCH_PARTS = [
+  'ingest',
+  'cdc',
+  'view-graph',
+  'segments',
+  'subscriptions',
+  'analytics',
+  'console',
+] as const;
 export type BenchPart = (typeof BENCH_PARTS)[number];
 
 export interface BenchOptions {
@@ -391,6 +400,9 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
           : { sizes: [100_000, 1_000_000], similarityQueries: 50 },
       ),
     );
+  }
+  if (wants('console')) {
+    record(await consoleFirstRenderScenario(options.quick ? { customers: 40, runs: 3 } : { customers: 200, runs: 10 }));
   }
   if (scenarios.length === 0) throw new Error('c360 bench: nothing to run (check --only and --kafka)');
 

@@ -22,6 +22,7 @@ describe('c360 bench --quick', () => {
       expect(result.scenarios.map((s) => s.name).sort()).toEqual(
         [
           'analytics',
+          'console-agent-view',
           'freshness',
           'ingest',
           'segment-preview',
@@ -46,6 +47,10 @@ describe('c360 bench --quick', () => {
       for (const s of result.scenarios) {
         for (const key of Object.keys(s.metrics)) expect(s.units[key]).toEqual(expect.any(String));
       }
+      // The console's page weight and first render: a real browser drew a real agent view.
+      const page = result.scenarios.find((s) => s.name === 'console-agent-view');
+      expect(page?.metrics.coldBytes).toBeGreaterThan(page?.metrics.warmBytes ?? 0);
+      expect(page?.metrics.coldFirstRenderMsP50).toBeGreaterThan(0);
       const md = readFileSync(join(out, 'latest.md'), 'utf8');
       expect(md).toContain('| ingest | embedded |');
     } finally {
