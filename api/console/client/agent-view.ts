@@ -5,7 +5,7 @@
  * and filters, and "why one customer?" drawn as the evidence path. The card
  * follows the customer live over graphql-ws (customerUpdated, healthChanged).
  */
-import { describeError, errorCode, gql, onLiveState, subscribe } from './api';
+import { describeError, errorCode, type GraphQLRequestError, gql, onLiveState, subscribe } from './api';
 import { badge, debounce, fill, h, section, toast } from './dom';
 import { customerName, money, property, value, when } from './format';
 import { createGraphPanel, type GraphEdge, type GraphNode, type GraphPanel, legend } from './graph-panel';
@@ -113,6 +113,32 @@ function searchVariables(text: string): { query: string; variables: Record<strin
   return { query: SEARCH, variables: { search: t } };
 }
 
+/**
+ * The nodes of an evidence path in walking order, from the first identifier asked about to the
+ * other: the steps share endpoints (customer→email, customer→crmId), their from/to do not chain.
+ */
+function walkOrder(nodes: GraphNode[], edges: GraphEdge[], startType: string): GraphNode[] {
+  const degree = new Map<string, number>();
+  for (const e of edges) for (const end of [e.from, e.to]) degree.set(end, (degree.get(end) ?? 0) + 1);
+  const ends = nodes.filter((n) => degree.get(n.id) === 1);
+  const start = ends.find((n) => n.properties?.type === startType) ?? ends[0];
+  if (!start) return nodes;
+  const byId = new Map(nodes.map((n) => [n.id, n]));
+  const order = [start];
+  const left = [...edges];
+  let at = start.id;
+  while (left.length > 0) {
+    const i = left.findIndex((e) => e.from === at || e.to === at);
+    if (i < 0) return nodes;
+    const [e] = left.splice(i, 1);
+    at = e.from === at ? e.to : e.from;
+    const next = byId.get(at);
+    if (!next) return nodes;
+    order.push(next);
+  }
+  return order;
+}
+
 /** What was typed in the search box: kept when a result opens (the view is rebuilt on navigation). */
 let lastSearch = '';
 
@@ -213,6 +239,7 @@ export function agentView(root: HTMLElement, customerId: string | null): () => v
   );
   cleanups.push(
     onLiveState((s) => {
+      if (liveDot.dataset.state === 'refused') return;
       liveDot.dataset.state = s;
       liveDot.textContent = `live: ${s}`;
     }),
@@ -451,7 +478,7 @@ export function agentView(root: HTMLElement, customerId: string | null): () => v
   };
   const loadGraph = async () => {
     graph?.destroy();
-    graph = createGraphPanel({ onNodeClick: (n) => void expand(n), testId: 'graph' });
+    graph = createGraphPanel({ onNodeClick: (n) => void expand(n), testId: 'graph', layout: 'concentric' });
     const legendBox = h('div');
     fill(graphBox, h('div', { class: 'graph-toolbar' }, depth, graphInfo), graph.element, legendBox);
     try {
@@ -534,7 +561,7 @@ export function agentView(root: HTMLElement, customerId: string | null): () => v
   );
 
   // --- explain merge -----------------------------------------------------------------
-  const explainPicture = createGraphPanel({ edgeCaptions: true, layout: 'breadthfirst', testId: 'explain-graph' });
+  const explainPicture = createGraphPanel({ edgeCaptions: true, layout: 'chain', testId: 'explain-graph' });
   const explainText = h('p', { class: 'muted', 'data-testid': 'explain-text' });
   const selA = h('select', { 'aria-label': 'First identifier', 'data-testid': 'explain-a' });
   const selB = h('select', { 'aria-label': 'Second identifier', 'data-testid': 'explain-b' });
@@ -589,12 +616,14 @@ export function agentView(root: HTMLElement, customerId: string | null): () => v
           dashed: !step.merged,
         };
       });
-      explainPicture.set([...nodes.values()], edges);
+      explainPicture.set(walkOrder([...nodes.values()], edges, ta), edges);
       explainText.textContent = m.sameProfile
         ? `One customer: ${m.path.length} piece${m.path.length === 1 ? '' : 's'} of evidence join them (${m.path.map((s) => `${s.rule ?? s.label} ${when(s.at)}`).join(' → ')}).`
         : `Not one customer: ${m.reason ?? 'no evidence joins them'}.`;
+      explainPicture.element.hidden = false;
     } catch (e) {
       explainText.textContent = describeError(e);
+      explainPicture.element.hidden = true;
     }
   };
   fill(
@@ -611,6 +640,15 @@ export function agentView(root: HTMLElement, customerId: string | null): () => v
     explainPicture.element,
   );
   cleanups.push(() => explainPicture.destroy());
+
+  // A key whose roles may not watch customers (a marketer's) gets the card without live updates, said once, quietly.
+  const liveRefused = (what: string) => (e: GraphQLRequestError) => {
+    if (e.code === 'FORBIDDEN') {
+      liveDot.dataset.state = 'refused';
+      liveDot.textContent = 'live: not with this key';
+      liveDot.title = e.message;
+    } else toast(`${what}: ${describeError(e)}`, 'error');
+  };
 
   // --- load, then follow live --------------------------------------------------------
   void (async () => {
@@ -630,7 +668,7 @@ export function agentView(root: HTMLElement, customerId: string | null): () => v
           (d) => {
             if (d.customerUpdated) renderCard(d.customerUpdated);
           },
-          (e) => toast(`Live card: ${describeError(e)}`, 'error'),
+          liveRefused('Live card'),
         ),
         subscribe<{
           healthChanged: { id: string; deviceId: string; from: string; to: string; at: string; reasons: string[] };
@@ -653,7 +691,7 @@ export function agentView(root: HTMLElement, customerId: string | null): () => v
             toast(`${t.deviceId} is now ${t.to}`, 'live');
             void loadCard();
           },
-          (e) => toast(`Live health: ${describeError(e)}`, 'error'),
+          liveRefused('Live health'),
         ),
       );
     } catch (e) {

@@ -31,7 +31,7 @@ export function analystView(root: HTMLElement): () => void {
   const communityInfo = h('p', { class: 'muted', 'data-testid': 'communities-info' });
   const from = h('input', { placeholder: 'Customer:…', 'data-testid': 'path-from', size: 20 });
   const to = h('input', { placeholder: 'Customer:…', 'data-testid': 'path-to', size: 20 });
-  const pathPicture = createGraphPanel({ edgeCaptions: true, layout: 'breadthfirst', testId: 'path-graph' });
+  const pathPicture = createGraphPanel({ edgeCaptions: true, layout: 'chain', testId: 'path-graph' });
   const pathInfo = h('p', { class: 'muted', 'data-testid': 'path-info' });
 
   const loadRanking = async () => {

@@ -137,7 +137,8 @@ export interface GraphPanelOptions {
   readonly onNodeClick?: (node: GraphNode) => void;
   /** Edge captions (explain-merge and path pictures label their steps). */
   readonly edgeCaptions?: boolean;
-  readonly layout?: 'cose' | 'breadthfirst' | 'concentric';
+  /** cose (force-directed), concentric (rings around the centre) or chain (one row, in the order given: paths). */
+  readonly layout?: 'cose' | 'concentric' | 'chain';
   readonly testId?: string;
 }
 
@@ -170,11 +171,22 @@ export function createGraphPanel(options: GraphPanelOptions = {}): GraphPanel {
     },
   });
 
-  const nodeData = (n: GraphNode, centre: boolean) => {
+  // Concentric rings: the centre innermost, its neighbours next, each expansion one ring further out.
+  let nextRing = 998;
+  const nodeData = (n: GraphNode, centre: boolean, ring = centre ? 1000 : 999) => {
     const style = NODE_STYLES[n.label] ?? { color: '#94a3b8', shape: 'ellipse' };
     return {
       group: 'nodes' as const,
-      data: { id: n.id, label: n.label, caption: caption(n), color: style.color, shape: style.shape, centre, node: n },
+      data: {
+        id: n.id,
+        label: n.label,
+        caption: caption(n),
+        color: style.color,
+        shape: style.shape,
+        centre,
+        ring,
+        node: n,
+      },
     };
   };
   const edgeData = (e: GraphEdge) => ({
@@ -199,10 +211,20 @@ export function createGraphPanel(options: GraphPanelOptions = {}): GraphPanel {
   const layout = (eles?: cytoscape.Collection, fit = true) => {
     if (!cy) return;
     const name = options.layout ?? 'cose';
-    const opts: LayoutOptions =
+    const common = { name, animate: false, fit, padding: 28 };
+    const opts = (
       name === 'cose'
-        ? ({ name, animate: false, fit, padding: 24, nodeRepulsion: () => 9000, idealEdgeLength: () => 60 } as never)
-        : ({ name, animate: false, fit, padding: 24, directed: true, spacingFactor: 1.1 } as never);
+        ? { ...common, nodeRepulsion: () => 9000, idealEdgeLength: () => 60 }
+        : name === 'concentric'
+          ? {
+              ...common,
+              concentric: (n: cytoscape.NodeSingular) => Number(n.data('ring') ?? 0),
+              levelWidth: () => 1,
+              minNodeSpacing: 34,
+              avoidOverlap: true,
+            }
+          : { ...common, name: 'grid', rows: 1, avoidOverlapPadding: 40 }
+    ) as LayoutOptions;
     (eles ?? cy.elements()).layout(opts).run();
   };
 
@@ -241,6 +263,10 @@ export function createGraphPanel(options: GraphPanelOptions = {}): GraphPanel {
     cy.on('mouseout', 'node', () => {
       tip.hidden = true;
     });
+    // Leaving the canvas fast skips cytoscape's mouseout: hide the properties then too.
+    canvas.addEventListener('mouseleave', () => {
+      tip.hidden = true;
+    });
     return cy;
   };
 
@@ -260,6 +286,7 @@ export function createGraphPanel(options: GraphPanelOptions = {}): GraphPanel {
       whenReady(() => {
         const c = cy as Core;
         c.elements().remove();
+        nextRing = 998;
         const ids = new Set(nodes.map((n) => n.id));
         const els: ElementDefinition[] = [
           ...nodes.map((n) => nodeData(n, n.id === centre)),
@@ -278,9 +305,10 @@ export function createGraphPanel(options: GraphPanelOptions = {}): GraphPanel {
         const c = cy as Core;
         const origin = around ? c.getElementById(around) : null;
         const at = origin?.nonempty() ? origin.position() : { x: 0, y: 0 };
+        const ring = nextRing--;
         const newNodes = c.add(
           fresh.map((n, i) => ({
-            ...nodeData(n, false),
+            ...nodeData(n, false, ring),
             position: {
               x: at.x + 70 * Math.cos((2 * Math.PI * i) / Math.max(1, fresh.length)),
               y: at.y + 70 * Math.sin((2 * Math.PI * i) / Math.max(1, fresh.length)),

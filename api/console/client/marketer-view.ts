@@ -38,6 +38,47 @@ function parseValue(raw: string, op: string): unknown {
   return t;
 }
 
+const test = (t: Record<string, unknown>) =>
+  `${String(t.name)} ${String(t.op)}${t.value === undefined ? '' : ` ${JSON.stringify(t.value)}`}`;
+
+/** A definition as a marketer reads it: "lifetimeValue gt 1500 and ≥1 Product Viewed in 30d". */
+export function describeDefinition(d: unknown): string {
+  if (d === null || typeof d !== 'object') return JSON.stringify(d);
+  const [kind, v] = Object.entries(d as Record<string, unknown>)[0] ?? ['', null];
+  const o = (v ?? {}) as Record<string, unknown>;
+  const window = (x: Record<string, unknown>) =>
+    `${x.atMost === 0 ? 'no' : `≥${x.atLeast ?? 1}`}${x.atMost !== undefined && x.atMost !== 0 ? ` ≤${x.atMost}` : ''}`;
+  switch (kind) {
+    case 'and':
+    case 'or':
+      return (v as unknown[])
+        .map((x) =>
+          Object.keys(x as object)[0] === (kind === 'and' ? 'or' : 'and')
+            ? `(${describeDefinition(x)})`
+            : describeDefinition(x),
+        )
+        .join(` ${kind} `);
+    case 'not':
+      return `not (${describeDefinition(v)})`;
+    case 'trait':
+      return test(o);
+    case 'event':
+      return `${window(o)} ${String(o.name ?? o.type ?? 'events')}${o.within ? ` in ${o.within}` : ''}`;
+    case 'order':
+      return `${window(o)} ${o.status ? `${o.status} ` : ''}orders${o.within ? ` in ${o.within}` : ''}`;
+    case 'device':
+      return `a device with ${((o.where as Record<string, unknown>[]) ?? []).map(test).join(', ')}`;
+    case 'shares':
+      return `shares a ${String(o.via)} with (${describeDefinition(o.with)})`;
+    case 'boughtWith':
+      return `bought what ${String(o.customer)} bought`;
+    case 'segment':
+      return `in ${String(v)}`;
+    default:
+      return JSON.stringify(d);
+  }
+}
+
 interface Row {
   readonly kind: RowKind;
   readonly element: HTMLElement;
@@ -264,7 +305,7 @@ export function marketerView(root: HTMLElement): () => void {
             { 'data-id': s.id },
             h('td', null, s.name ?? s.id),
             h('td', { class: 'num', 'data-testid': 'segment-size' }, String(s.size)),
-            h('td', { class: 'muted mono' }, JSON.stringify(s.definition).slice(0, 60)),
+            h('td', { class: 'muted', title: JSON.stringify(s.definition) }, describeDefinition(s.definition)),
           ),
         ),
       );

@@ -56,7 +56,8 @@ describe('the console in a real browser, against a real demo hub', () => {
     if (!existsSync(CHROMIUM)) {
       throw new Error(`${CHROMIUM} is missing: run apt-get update && apt-get install -y chromium`);
     }
-    h = await startConsoleHub({ customers: 40 });
+    // Screenshots want the demo's richer picture (larger communities); the tests need only a few customers.
+    h = await startConsoleHub({ customers: SHOTS ? 200 : 40 });
     // A named, healthy customer with orders: the one an agent looks up.
     const list = await h.gql<{
       customers: {
@@ -82,6 +83,8 @@ describe('the console in a real browser, against a real demo hub', () => {
         (c) =>
           typeof c.traits.name === 'string' &&
           typeof c.traits.email === 'string' &&
+          // The demo's junk e-mails (test@test.com) are shared by strangers: not the customer to show.
+          c.traits.email !== 'test@test.com' &&
           c.health.status === 'GREEN' &&
           c.orders.edges.length > 0,
       );
@@ -157,7 +160,6 @@ describe('the console in a real browser, against a real demo hub', () => {
     );
     await page.locator('[data-testid=explain-text]', { hasText: 'One customer' }).waitFor();
     await page.locator('[data-testid=timeline] li.tl').first().waitFor();
-    await shot(page, 'console-agent.png');
 
     // Expand an order with a real click on its node: its products join the picture.
     const expected = await h.gql<{ neighborhood: { nodes: { id: string }[] } }>(
@@ -215,6 +217,9 @@ describe('the console in a real browser, against a real demo hub', () => {
     await page.locator('[data-testid="device-health-Device:rtr-console-live"][data-status=RED]').waitFor();
     await page.locator('[data-testid=health-change]').first().waitFor();
     expect(await page.evaluate('window.notReloaded')).toBe(true);
+    await page.mouse.move(0, 0);
+    await page.evaluate('window.scrollTo(0, 0)');
+    await shot(page, 'console-agent.png');
     await context.close();
   });
 
@@ -222,7 +227,12 @@ describe('the console in a real browser, against a real demo hub', () => {
     const context = await browser.newContext({ viewport: { width: 1440, height: 1000 } });
     const page = await newPage(context);
     await page.goto(`${h.url}/console#/marketer`);
-    const definition = { trait: { name: 'lifetimeValue', op: 'gt', value: 1500 } };
+    const definition = {
+      and: [
+        { trait: { name: 'lifetimeValue', op: 'gt', value: 1500 } },
+        { event: { name: 'Product Viewed', within: '30d', atLeast: 1 } },
+      ],
+    };
     const { previewSegment } = await h.gql<{ previewSegment: { count: number } }>(
       API_KEYS.marketer,
       'query($d: JSON!) { previewSegment(definition: $d) { count } }',
@@ -232,6 +242,8 @@ describe('the console in a real browser, against a real demo hub', () => {
 
     const row = page.locator('[data-testid=conditions] .cond[data-kind=trait]');
     await row.locator('[data-role=value]').fill('1500');
+    // A behaviour condition: its defaults are "Product Viewed at least once within 30d".
+    await page.locator('[data-testid=add-event]').click();
     await page.locator(`[data-testid=preview-count][data-count="${previewSegment.count}"]`).waitFor();
     expect(await page.locator('[data-testid=preview-members] li').count()).toBe(Math.min(10, previewSegment.count));
 
@@ -273,9 +285,13 @@ describe('the console in a real browser, against a real demo hub', () => {
     const email = await page.locator('[data-trait=email] td').textContent();
     expect(email).toBe(`${ann.email[0]}***${ann.email.slice(ann.email.lastIndexOf('@'))}`);
     await page.locator('[data-testid=search-results] .error[data-code=FORBIDDEN]').waitFor();
+    // Following a customer live is an agent's job too: the card says so instead of updating.
+    await page.locator('[data-testid=live][data-state=refused]').waitFor();
     const text = (await page.locator('body').textContent()) ?? '';
     expect(text).not.toContain(ann.email);
     expect(text).not.toContain(ann.name);
+    await page.locator('[data-testid=graph]:not([data-nodes="0"])').waitFor();
+    await shot(page, 'console-agent-marketer-key.png');
     await context.close();
   });
 
