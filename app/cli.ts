@@ -223,6 +223,25 @@ export function buildProgram(): Command {
   return program;
 }
 
+/** Operating-system errors a user can act on, as one line (no stack trace). */
+function systemErrorLine(e: unknown): string | null {
+  const err = e as NodeJS.ErrnoException & { address?: string; port?: number };
+  switch (err?.code) {
+    case 'EADDRINUSE':
+      return `port ${err.port ?? '?'} on ${err.address ?? 'this host'} is already in use (another c360 or program); choose another with --port or C360_PORT [EADDRINUSE]`;
+    case 'EACCES':
+      return err.syscall === 'listen'
+        ? `no permission to listen on port ${err.port ?? '?'}; choose a port above 1023 with --port or C360_PORT [EACCES]`
+        : `no permission to read or write ${err.path ?? 'a file'} [EACCES]`;
+    case 'ENOENT':
+      return `no such file or directory: ${err.path ?? err.message} [ENOENT]`;
+    case 'EISDIR':
+      return `${err.path ?? 'the path'} is a directory, not a file [EISDIR]`;
+    default:
+      return null;
+  }
+}
+
 export async function main(): Promise<void> {
   try {
     await buildProgram().parseAsync(process.argv);
@@ -234,6 +253,11 @@ export async function main(): Promise<void> {
     }
     if (e instanceof C360Error) {
       process.stderr.write(`c360: ${e.message} [${e.code}]\n`);
+      process.exit(1);
+    }
+    const system = systemErrorLine(e);
+    if (system !== null) {
+      process.stderr.write(`c360: ${system}\n`);
       process.exit(1);
     }
     throw e;

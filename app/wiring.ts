@@ -98,6 +98,7 @@ import {
 } from '../services/kafka';
 import { createGraphStateStore, createLmdbStateStore, type StateStore } from '../services/state';
 import { type C360Config, requireApiAuth } from './config';
+import { lockDataDir } from './data-dir-lock';
 import { mappingsOf } from './mappings';
 
 /** Which parts of the wiring a process runs (see the table above). */
@@ -367,6 +368,9 @@ export async function wire(config: C360Config, options: WireOptions): Promise<Wi
   collectDefaultMetrics({ register: registry, prefix: 'c360_' });
   const opened: (() => Promise<void>)[] = [];
   try {
+    // The embedded store lives in one process: a second one on the same data dir refuses to start.
+    const lock = config.graph === 'embedded' ? lockDataDir(config.dataDir, role === 'hub' ? 'start' : role) : null;
+    if (lock) opened.push(async () => lock.release());
     const store = await openGraphStore(config, logger.child({ component: 'store', store: config.graph }));
     opened.push(() => store.close());
     const kafka = config.kafkaBrokers.length > 0 ? await connectKafka(config, registry, logger) : null;
@@ -497,6 +501,7 @@ export async function wire(config: C360Config, options: WireOptions): Promise<Wi
           if (!kafka) await deadLetters.close();
           await kafka?.disconnect();
           await store.close();
+          lock?.release();
         })();
         return closing;
       },
