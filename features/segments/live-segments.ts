@@ -115,6 +115,8 @@ export function segmentActionId(segmentKey: string, customerId: string, entered:
     .slice(0, 32);
 }
 
+const prefixed = (label: string, id: string) => (id.startsWith(`${label}:`) ? id : `${label}:${id}`);
+
 const hasSharing = (s: SavedSegment) => {
   for (const c of conditionsOf(s.definition)) if ('shares' in c) return true;
   return false;
@@ -335,9 +337,33 @@ export function createLiveSegments(options: LiveSegmentsOptions): LiveSegments {
     return mates.filter((m) => !self.has(m));
   }
 
-  async function process(customerIds: readonly string[]): Promise<void> {
+  /**
+   * Re-evaluates customers. `touched` says their data changed (not just the clock): then the
+   * customers whose answers read theirs follow — mates sharing a device or account with them
+   * (`shares`: B stays in "household has a RED router" only while A's router is RED) and every
+   * `boughtWith` segment naming one of them is recounted.
+   */
+  async function process(customerIds: readonly string[], touched = false): Promise<void> {
     let queue = [...new Set(customerIds)];
     const seen = new Map<string, number>();
+    if (touched && queue.length > 0) {
+      const segments = await catalog.list();
+      if (segments.some(hasSharing)) {
+        for (const m of await matesOf(queue)) {
+          if (!queue.includes(m)) {
+            seen.set(m, 1);
+            queue.push(m);
+          }
+        }
+      }
+      const named = new Set(queue);
+      for (const segment of segments) {
+        const refs = [...conditionsOf(segment.definition)].flatMap((c) =>
+          'boughtWith' in c ? [prefixed('Customer', c.boughtWith.customer)] : [],
+        );
+        if (refs.some((r) => named.has(r))) await reconcileOne(segment);
+      }
+    }
     while (queue.length > 0) {
       const batch = queue.slice(0, batchSize);
       queue = queue.slice(batchSize);
@@ -357,7 +383,7 @@ export function createLiveSegments(options: LiveSegmentsOptions): LiveSegments {
   }
 
   function refresh(customerIds: readonly string[]): Promise<void> {
-    return serial(() => process(customerIds));
+    return serial(() => process(customerIds, true));
   }
 
   async function reconcileOne(segment: SavedSegment): Promise<ReconcileResult> {
@@ -429,7 +455,7 @@ export function createLiveSegments(options: LiveSegmentsOptions): LiveSegments {
         if ((await catalog.list()).length === 0) return;
         const customers = await customersOf(touched);
         try {
-          await process(customers);
+          await process(customers, true);
         } catch (e) {
           // Try these customers again shortly rather than lose their transitions.
           const retryAt = clock.now() + RETRY_MS;

@@ -99,6 +99,50 @@ describe('live segments', () => {
     await h?.tp.close();
   });
 
+  test("relationship segments go stale: a household member leaves when the other member's router recovers", async () => {
+    h = await harness();
+    const household = await h.catalog.save({
+      name: 'Household with a RED router',
+      definition: {
+        shares: { via: 'account', with: { device: { where: [{ name: 'ind_packetErrors', op: 'gt', value: 100 }] } } },
+      },
+    });
+    await h.live.reconcile();
+    await h.send(
+      T0,
+      { type: 'identify', userId: 'hh-a', traits: { plan: 'basic' }, messageId: 'hh-id-a' },
+      { type: 'identify', userId: 'hh-b', traits: { plan: 'basic' }, messageId: 'hh-id-b' },
+      { type: 'group', userId: 'hh-a', groupId: 'house-1', messageId: 'hh-g-a' },
+      { type: 'group', userId: 'hh-b', groupId: 'house-1', messageId: 'hh-g-b' },
+    );
+    const reading = (min: number, packetErrors: number) =>
+      raw(
+        'telemetry',
+        JSON.stringify({
+          deviceId: 'hh-router',
+          entityId: 'hh-a',
+          timestamp: new Date(T0 + min * 60_000).toISOString(),
+          seq: min,
+          indicators: { packetErrors },
+        }),
+        T0 + DAY,
+      );
+    await h.tp.pipeline.submit([reading(1, 300)]);
+    await h.live.idle();
+    expect(brief(h.heard)).toEqual(['Customer:hh-b segment.entered Household with a RED router']);
+    // A's router recovers: nothing about B changed, yet B's answer did.
+    await h.tp.pipeline.submit([reading(2, 1)]);
+    await h.live.idle();
+    expect(brief(h.heard)).toEqual([
+      'Customer:hh-b segment.entered Household with a RED router',
+      'Customer:hh-b segment.left Household with a RED router',
+    ]);
+    // Live membership equals a fresh preview.
+    const evaluator = createEmbeddedSegmentEvaluator({ store: h.store });
+    expect(await evaluator.count(household.definition, { now: h.clock.now() })).toBe(0);
+    expect(await h.catalog.allMembers(household.key)).toEqual([]);
+  });
+
   test('a scripted clickstream produces exactly the expected entered/left actions, in order per customer', async () => {
     h = await harness();
     const browsers = await h.catalog.save({
