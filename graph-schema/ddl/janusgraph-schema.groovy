@@ -1,76 +1,120 @@
-// c360 schema for JanusGraph (1.0+), for users who run the Gremlin store on JanusGraph.
-// TinkerGraph needs none of this. Run once, before the first write, in the Gremlin console
-// connected to the graph (`:remote connect tinkerpop.server conf/remote.yaml session` then
-// `:remote console`), or as a server init script.
-//
-// The graph's properties file must also let c360 use its own string vertex ids
-// (`Label:key`, see services/graph/gremlin/gremlin-store.ts):
+// Generated from graph-schema/model.ts by services/graph/gremlin/janusgraph-schema.ts — do not edit.
+// The c360 schema for JanusGraph 1.x: run with the JanusGraph instance bound as `graph` (JanusGraph
+// Server runs it at startup from scripts/infra). Idempotent: it creates only what is missing.
+// The graph must be created with custom string vertex ids (properties file):
 //   graph.set-vertex-id=true
 //   graph.allow-custom-vid-types=true
-// and, to let the database refuse a concurrent lost update (the store retries the loser),
-// give the versioned properties consistency LOCK below (only matters on eventually
-// consistent backends such as Cassandra; BerkeleyDB and ScyllaDB with LWT are serial).
-//
-// What c360 stores on every element (services/graph/gremlin/element-encoding.ts):
-//   c360id   String   Label:key (vertices)
-//   _ord     String   the id's UTF-8 bytes as Latin-1, for byte-order paging (vertices)
-//   _live    String   newest upsert version + U+0002, or ''
-//   _tomb    String   newest tombstone version + U+0002, or ''
-//   _up      Boolean  _live > _tomb
-//   c.<name> String   version + U+0001 + JSON value, one per property (names are open-ended)
-//   x.<name> String   JSON value of an indexed property (exact lookups)
-//   s.<name> String   lower-cased value of a searchable property (prefix search)
-//   t        Double   numeric `ts`, for timelines
+import org.janusgraph.core.Cardinality
+import org.janusgraph.core.Multiplicity
+import org.janusgraph.core.schema.ConsistencyModifier
+import org.janusgraph.core.schema.SchemaAction
+import org.janusgraph.core.schema.SchemaStatus
+import org.janusgraph.graphdb.database.management.ManagementSystem
+import org.apache.tinkerpop.gremlin.structure.Vertex
 
-mgmt = graph.openManagement()
+c360VertexLabels = ['Customer', 'Identity', 'Device', 'Account', 'Address', 'Order', 'Product', 'Session', 'Event', 'Interaction', 'Segment', 'State']
+c360EdgeLabels = ['HAS_IDENTITY', 'SAME_AS', 'USES_DEVICE', 'OWNS', 'BELONGS_TO', 'HAS_ADDRESS', 'PLACED', 'CONTAINS', 'PERFORMED', 'IN_SESSION', 'ABOUT', 'CONTACTED', 'MEMBER_OF']
+c360PropertyKeys = [
+  '_live': String,
+  '_ord': String,
+  '_tomb': String,
+  '_up': Boolean,
+  'c.at': String,
+  'c.category': String,
+  'c.channel': String,
+  'c.city': String,
+  'c.country': String,
+  'c.createdAt': String,
+  'c.currency': String,
+  'c.definition': String,
+  'c.email': String,
+  'c.firmware': String,
+  'c.firstName': String,
+  'c.kind': String,
+  'c.lastName': String,
+  'c.lastSeen': String,
+  'c.lifetimeValue': String,
+  'c.line1': String,
+  'c.manufacturer': String,
+  'c.model': String,
+  'c.name': String,
+  'c.path': String,
+  'c.phone': String,
+  'c.plan': String,
+  'c.postalCode': String,
+  'c.price': String,
+  'c.priority': String,
+  'c.properties': String,
+  'c.quantity': String,
+  'c.rule': String,
+  'c.sourceId': String,
+  'c.status': String,
+  'c.subject': String,
+  'c.total': String,
+  'c.ts': String,
+  'c.type': String,
+  'c.value': String,
+  'c360id': String,
+  's.email': String,
+  's.firstName': String,
+  's.lastName': String,
+  's.name': String,
+  's.path': String,
+  't': Double,
+  'x.category': String,
+  'x.email': String,
+  'x.phone': String,
+  'x.type': String,
+  'x.value': String
+]
+c360LockedKeys = ['_up']
+c360CompositeIndexes = [
+  'c360_by_id': 'c360id',
+  'c360_by_x_category': 'x.category',
+  'c360_by_x_email': 'x.email',
+  'c360_by_x_phone': 'x.phone',
+  'c360_by_x_type': 'x.type',
+  'c360_by_x_value': 'x.value'
+]
 
-def key(name, type) {
-  def k = mgmt.getPropertyKey(name)
-  return k != null ? k : mgmt.makePropertyKey(name).dataType(type).cardinality(org.janusgraph.core.Cardinality.SINGLE).make()
+c360Mgmt = graph.openManagement()
+// Instances that died without closing stay registered and would block index state changes forever.
+c360Mgmt.getOpenInstances().findAll { !it.endsWith('(current)') }.each { c360Mgmt.forceCloseInstance(it) }
+c360VertexLabels.each { if (!c360Mgmt.containsVertexLabel(it)) c360Mgmt.makeVertexLabel(it).make() }
+c360EdgeLabels.each {
+  if (!c360Mgmt.containsEdgeLabel(it)) {
+    def label = c360Mgmt.makeEdgeLabel(it).multiplicity(Multiplicity.SIMPLE).make()
+    c360Mgmt.setConsistency(label, ConsistencyModifier.LOCK)
+  }
 }
-
-vertexLabels = ['Customer', 'Identity', 'Device', 'Account', 'Address', 'Order', 'Product', 'Session', 'Event',
-                'Interaction', 'Segment']
-edgeLabels = ['HAS_IDENTITY', 'USES_DEVICE', 'OWNS', 'BELONGS_TO', 'HAS_ADDRESS', 'PLACED', 'CONTAINS', 'PERFORMED',
-              'IN_SESSION', 'ABOUT', 'CONTACTED', 'MEMBER_OF']
-vertexLabels.each { if (mgmt.getVertexLabel(it) == null) mgmt.makeVertexLabel(it).make() }
-// MULTI: at most one edge of a label between two vertices is kept by c360 itself (mergeE).
-edgeLabels.each { if (mgmt.getEdgeLabel(it) == null) mgmt.makeEdgeLabel(it).multiplicity(org.janusgraph.core.Multiplicity.MULTI).make() }
-
-c360id = key('c360id', String)
-ord = key('_ord', String)
-live = key('_live', String)
-tomb = key('_tomb', String)
-up = key('_up', Boolean)
-ts = key('t', Double)
-[live, tomb].each { mgmt.setConsistency(it, org.janusgraph.core.schema.ConsistencyModifier.LOCK) }
-
-// Indexed properties of graph-schema/model.ts (exact lookup) and searchable ones (prefix search).
-lookupKeys = ['email', 'phone', 'type', 'value', 'category'].collect { key('x.' + it, String) }
-searchKeys = ['firstName', 'lastName', 'name', 'email'].collect { key('s.' + it, String) }
-
-// c360id is unique: the store looks vertices up by it when a provider cannot use it as T.id.
-if (mgmt.getGraphIndex('byC360id') == null)
-  mgmt.buildIndex('byC360id', org.apache.tinkerpop.gremlin.structure.Vertex).addKey(c360id).unique().buildCompositeIndex()
-lookupKeys.each { k ->
-  def name = 'byLookup_' + k.name().replace('.', '_')
-  if (mgmt.getGraphIndex(name) == null)
-    mgmt.buildIndex(name, org.apache.tinkerpop.gremlin.structure.Vertex).addKey(k).addKey(up).buildCompositeIndex()
+c360PropertyKeys.each { name, type ->
+  if (!c360Mgmt.containsPropertyKey(name)) {
+    def key = c360Mgmt.makePropertyKey(name).dataType(type).cardinality(Cardinality.SINGLE).make()
+    if (c360LockedKeys.contains(name)) c360Mgmt.setConsistency(key, ConsistencyModifier.LOCK)
+  }
 }
-// Prefix search and ordered listing need a mixed index (Elasticsearch, Solr or Lucene backend named `search`).
-if (mgmt.getGraphIndex('bySearch') == null) {
-  def builder = mgmt.buildIndex('bySearch', org.apache.tinkerpop.gremlin.structure.Vertex)
-  searchKeys.each { builder.addKey(it, org.janusgraph.core.schema.Mapping.STRING.asParameter()) }
-  builder.addKey(ord, org.janusgraph.core.schema.Mapping.STRING.asParameter()).addKey(up).buildMixedIndex('search')
+c360CompositeIndexes.each { name, key ->
+  if (c360Mgmt.getGraphIndex(name) == null) {
+    c360Mgmt.buildIndex(name, Vertex.class).addKey(c360Mgmt.getPropertyKey(key)).buildCompositeIndex()
+  }
 }
-// Timeline edges are read from the owner outwards, filtered on _up; a vertex-centric index keeps that local.
-['PLACED', 'PERFORMED', 'CONTACTED'].each { label ->
-  def name = 'byUp_' + label
-  def edgeLabel = mgmt.getEdgeLabel(label)
-  if (mgmt.getRelationIndex(edgeLabel, name) == null)
-    mgmt.buildEdgeIndex(edgeLabel, name, org.apache.tinkerpop.gremlin.structure.Direction.OUT, up)
-}
-mgmt.commit()
+c360Mgmt.commit()
 
-// Wait until the new indexes can be used (a fresh graph registers them at once).
-['byC360id'].each { org.janusgraph.graphdb.database.management.ManagementSystem.awaitGraphIndexStatus(graph, it).call() }
+// An index over a key that already had data starts INSTALLED: register it, reindex, enable.
+// (Indexes created together with their keys, as on a new graph, are ENABLED at once.)
+c360CompositeIndexes.keySet().each { name ->
+  def m = graph.openManagement()
+  def status = m.getGraphIndex(name).getIndexStatus(m.getPropertyKey(c360CompositeIndexes[name]))
+  m.rollback()
+  if (status == SchemaStatus.ENABLED) return
+  if (status == SchemaStatus.INSTALLED) {
+    m = graph.openManagement()
+    m.updateIndex(m.getGraphIndex(name), SchemaAction.REGISTER_INDEX).get()
+    m.commit()
+    ManagementSystem.awaitGraphIndexStatus(graph, name).status(SchemaStatus.REGISTERED).call()
+  }
+  m = graph.openManagement()
+  m.updateIndex(m.getGraphIndex(name), SchemaAction.REINDEX).get()
+  m.commit()
+  ManagementSystem.awaitGraphIndexStatus(graph, name).status(SchemaStatus.ENABLED).call()
+}

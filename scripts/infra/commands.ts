@@ -1,13 +1,19 @@
 /** `c360 infra up|down|status|logs` — wired into the c360 CLI by scripts/cli.ts, and into scripts/infra/main.ts. */
 import { type Command, InvalidArgumentError } from 'commander';
 import { infraDown, infraLogs, infraStatus, infraUp, type ServerStatus } from './infra';
-import { isServerName, type ServerName, serverNames } from './server-name';
+import { defaultServerNames, isServerName, type ServerName, serverNames } from './server-name';
 
-function parseNames(values: readonly string[]): ServerName[] {
+function checkNames(values: readonly string[]): ServerName[] {
   for (const v of values) {
     if (!isServerName(v)) throw new InvalidArgumentError(`unknown server '${v}' (one of ${serverNames.join(', ')})`);
   }
-  return values.length === 0 ? [...serverNames] : (values as ServerName[]);
+  return values as ServerName[];
+}
+
+/** The named servers, or `fallback` when none is named. */
+function parseNames(values: readonly string[], fallback: readonly ServerName[] = serverNames): ServerName[] {
+  const names = checkNames(values);
+  return names.length === 0 ? [...fallback] : names;
 }
 
 function printStatus(statuses: readonly ServerStatus[], asJson: boolean): void {
@@ -26,27 +32,31 @@ export function registerInfraCommands(program: Command): Command {
   const infra = program
     .command('infra')
     .description(
-      `local Kafka, Gremlin Server, Neo4j, PostgreSQL and Kafka Connect without Docker (servers: ${serverNames.join(', ')})`,
+      `local Kafka, Gremlin Server, Neo4j, PostgreSQL, Kafka Connect (and, opt-in, Cassandra + JanusGraph) without Docker (servers: ${serverNames.join(', ')})`,
     );
   infra
     .command('up')
     .description('download (first run) and start servers, waiting until each answers a real client call')
-    .argument('[names...]', `servers to start (default: all of ${serverNames.join(', ')})`)
+    .argument('[names...]', `servers to start (default: ${defaultServerNames.join(', ')})`)
+    .option('--with <names...>', 'start these too, e.g. --with janusgraph (it brings Cassandra)')
     .option('--json', 'print the status as JSON')
-    .action(async (names: string[], flags: { json?: boolean }) => {
-      printStatus(await infraUp(parseNames(names)), flags.json === true);
+    .action(async (names: string[], flags: { json?: boolean; with?: string[] }) => {
+      const wanted = [...parseNames(names, defaultServerNames), ...checkNames(flags.with ?? [])];
+      printStatus(await infraUp([...new Set(wanted)]), flags.json === true);
     });
   infra
     .command('down')
     .description('stop servers and every process they started')
-    .argument('[names...]', 'servers to stop (default: all)')
+    .argument('[names...]', 'servers to stop (default: all, JanusGraph and Cassandra included)')
     .action(async (names: string[]) => {
       const stopped = await infraDown(parseNames(names));
       process.stdout.write(stopped.length ? `stopped ${stopped.join(', ')}\n` : 'nothing was running\n');
     });
   infra
     .command('status')
-    .description('state of every server and the answer to its client probe; exits 1 unless all are healthy')
+    .description(
+      'state of every server (Cassandra and JanusGraph when running) and the answer to its client probe; exits 1 unless all are healthy',
+    )
     .option('--json', 'print the status as JSON')
     .action(async (flags: { json?: boolean }) => {
       const statuses = await infraStatus();

@@ -29,6 +29,10 @@ export interface InfraEndpoints {
   readonly neo4j: { readonly url: string; readonly user: string; readonly password: string };
   readonly postgres: PostgresEndpoint;
   readonly connect: { readonly url: string };
+  /** JanusGraph Server (Gremlin over WebSocket); its traversal source is `g` too. */
+  readonly janusgraph: { readonly url: string; readonly traversalSource: string };
+  /** Cassandra's CQL native transport, JanusGraph's storage backend. */
+  readonly cassandra: { readonly host: string; readonly port: number };
 }
 
 export interface InfraConfig {
@@ -47,10 +51,13 @@ export const localEndpoints: InfraEndpoints = {
   neo4j: { url: 'bolt://127.0.0.1:7687', user: 'neo4j', password: 'c360-local' },
   postgres: postgresEndpoint('postgres://c360:c360@127.0.0.1:54329/crm', 'C360_POSTGRES_URL', null, null),
   connect: { url: 'http://127.0.0.1:8083' },
+  // Next to Gremlin Server's 8182, so that both Gremlin backends can run (and be compared) at once.
+  janusgraph: { url: 'ws://127.0.0.1:8183/gremlin', traversalSource: 'g' },
+  cassandra: { host: '127.0.0.1', port: 9042 },
 };
 
-/** Internal ports that only the local servers use (Kafka's controller listener). */
-export const localInternalPorts = { kafkaController: 9093 } as const;
+/** Internal ports that only the local servers use (Kafka's controller listener, Cassandra's gossip/storage port). */
+export const localInternalPorts = { kafkaController: 9093, cassandraStorage: 7000 } as const;
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -109,6 +116,14 @@ function postgresEndpoint(raw: string, setting: string, connectHost: string | nu
   } satisfies PostgresEndpoint;
 }
 
+function cassandraEndpoint(env: Env): InfraEndpoints['cassandra'] {
+  const raw = text(env, 'C360_CASSANDRA');
+  if (raw === null) return localEndpoints.cassandra;
+  const match = /^([^\s:]+):(\d+)$/.exec(raw);
+  if (!match) throw new ConfigError('C360_CASSANDRA', `'${raw}' is not host:port`);
+  return { host: match[1]!, port: port(match[2]!, 'C360_CASSANDRA') };
+}
+
 function externalEndpoints(env: Env): InfraEndpoints {
   const brokersRaw = text(env, 'C360_KAFKA_BROKERS');
   const brokers = brokersRaw === null ? localEndpoints.kafka.brokers : brokersRaw.split(',').map((b) => b.trim());
@@ -134,6 +149,11 @@ function externalEndpoints(env: Env): InfraEndpoints {
       text(env, 'C360_CONNECT_POSTGRES_PORT'),
     ),
     connect: { url: url(env, 'C360_CONNECT_URL', ['http:', 'https:'], localEndpoints.connect.url) },
+    janusgraph: {
+      url: url(env, 'C360_JANUSGRAPH_URL', ['ws:', 'wss:'], localEndpoints.janusgraph.url),
+      traversalSource: 'g',
+    },
+    cassandra: cassandraEndpoint(env),
   };
 }
 

@@ -25,6 +25,8 @@ export {
   type ServerState,
   type ServerStatus,
 } from './infra';
-export { isServerName, type ServerName, serverNames } from './server-name';
+export { defaultServerNames, isServerName, type ServerName, serverNames } from './server-name';
+export { cqlOptions } from './servers/cassandra';
 export { debeziumPostgresConnectorClass } from './servers/connect';
+export { janusGraphKeyspace } from './servers/janusgraph';
 export { versions } from './versions';

@@ -24,9 +24,11 @@ import {
   writePidFile,
 } from './process-tree';
 import type { ServerContext, ServerDefinition, ServerPaths } from './server-definition';
-import { type ServerName, serverNames } from './server-name';
+import { defaultServerNames, type ServerName, serverNames } from './server-name';
+import { cassandraServer } from './servers/cassandra';
 import { connectServer } from './servers/connect';
 import { gremlinServer } from './servers/gremlin';
+import { janusGraphServer } from './servers/janusgraph';
 import { kafkaServer } from './servers/kafka';
 import { neo4jServer } from './servers/neo4j';
 import { postgresDataDir, postgresServer } from './servers/postgres';
@@ -38,6 +40,8 @@ export const servers: Readonly<Record<ServerName, ServerDefinition>> = {
   neo4j: neo4jServer,
   postgres: postgresServer,
   connect: connectServer,
+  cassandra: cassandraServer,
+  janusgraph: janusGraphServer,
 };
 
 export interface InfraOptions {
@@ -82,6 +86,10 @@ export function endpointOf(name: ServerName, endpoints: InfraEndpoints): string 
     }
     case 'connect':
       return endpoints.connect.url;
+    case 'cassandra':
+      return `${endpoints.cassandra.host}:${endpoints.cassandra.port}`;
+    case 'janusgraph':
+      return endpoints.janusgraph.url;
     default: {
       const never: never = name;
       throw new InfraError(`unknown server ${String(never)}`, { code: 'INFRA_UNKNOWN_SERVER' });
@@ -319,12 +327,12 @@ function status(
 
 /**
  * Provisions (first run: downloads from Maven Central) and starts the named
- * servers — all of them by default — and their dependencies, and resolves when
+ * servers — the default five unless named (Cassandra and JanusGraph are opt-in) — and their dependencies, and resolves when
  * every one answers its client probe. With C360_INFRA=external it starts
  * nothing and only checks that the configured endpoints answer.
  */
 export async function infraUp(
-  names: readonly ServerName[] = serverNames,
+  names: readonly ServerName[] = defaultServerNames,
   options: InfraOptions = {},
 ): Promise<ServerStatus[]> {
   const config = options.config ?? createInfraConfig();
@@ -415,11 +423,22 @@ async function externalStatus(def: ServerDefinition, config: InfraConfig): Promi
   return status(def, config, 'external', null, await probe(def, config.endpoints));
 }
 
-/** Every server's state and the answer to its client probe. */
-export async function infraStatus(options: InfraOptions = {}): Promise<ServerStatus[]> {
+/**
+ * The state of the default servers, plus the opt-in ones (Cassandra, JanusGraph) when they run or
+ * are named in `include`, and the answer to each one's client probe.
+ */
+export async function infraStatus(
+  options: InfraOptions & { include?: readonly ServerName[] } = {},
+): Promise<ServerStatus[]> {
   const config = options.config ?? createInfraConfig();
+  const shown = serverNames.filter(
+    (name) =>
+      (defaultServerNames as readonly ServerName[]).includes(name) ||
+      options.include?.includes(name) ||
+      (config.mode === 'local' && isRunning(runningRecord(servers[name], config))),
+  );
   return Promise.all(
-    serverNames.map(async (name) => {
+    shown.map(async (name) => {
       const def = servers[name];
       if (config.mode === 'external') return externalStatus(def, config);
       const record = runningRecord(def, config);

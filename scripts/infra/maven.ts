@@ -7,7 +7,8 @@
  * deleted cache really starts from nothing.
  */
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ProvisionError } from './errors';
 import { tailOf } from './log-files';
@@ -43,8 +44,22 @@ export function moduleDirs(cacheDir: string, module: MavenModule): ModuleDirs {
 
 const completeStamp = '.complete';
 
+/**
+ * The stamp's first line: a hash of the module's coordinates, so that adding or pinning a
+ * dependency (not only a version bump, which changes the id) provisions the module again.
+ */
+function fingerprint(module: MavenModule): string {
+  const coordinates = JSON.stringify({ dependencies: module.dependencies, unpack: module.unpack ?? [] });
+  return `# ${createHash('sha256').update(coordinates).digest('hex').slice(0, 16)}`;
+}
+
 export function isProvisioned(cacheDir: string, module: MavenModule): boolean {
-  return existsSync(join(moduleDirs(cacheDir, module).root, completeStamp));
+  try {
+    const stamp = readFileSync(join(moduleDirs(cacheDir, module).root, completeStamp), 'utf8');
+    return stamp.split('\n', 1)[0] === fingerprint(module);
+  } catch {
+    return false;
+  }
 }
 
 function xml(value: string): string {
@@ -192,6 +207,6 @@ export async function provisionModules(
     const dirs = moduleDirs(cacheDir, m);
     const jars = existsSync(dirs.jars) ? readdirSync(dirs.jars).filter((f) => f.endsWith('.jar')) : [];
     if (jars.length === 0) throw new ProvisionError(`mvn copied no jars for ${m.id}`, logFile);
-    writeFileSync(join(dirs.root, completeStamp), `${jars.sort().join('\n')}\n`);
+    writeFileSync(join(dirs.root, completeStamp), `${fingerprint(m)}\n${jars.sort().join('\n')}\n`);
   }
 }

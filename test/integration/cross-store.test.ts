@@ -1,8 +1,8 @@
 /**
- * The same events, three stores, one answer: the full ingest pipeline writes a
- * customer's story into the embedded store, Gremlin Server and Neo4j, and the
- * GraphQL 360° view read back through the real HTTP API is identical. Then the
- * identity conformance suite runs on the remote stores too. (The analytics suite
+ * The same events, four stores, one answer: the full ingest pipeline writes a
+ * customer's story into the embedded store, Gremlin Server (TinkerGraph), JanusGraph
+ * on Cassandra and Neo4j, and the GraphQL 360° view read back through the real HTTP
+ * API is identical. Then the identity conformance suite runs on the remote stores too. (The analytics suite
  * projects the whole graph, which on a shared test server means every other
  * test's data too; it runs on the embedded store in the unit project.)
  */
@@ -34,6 +34,12 @@ const openGremlin = () =>
     url: endpoints.gremlin.url,
     traversalSource: endpoints.gremlin.traversalSource,
     connections: 2,
+  });
+const openJanusGraph = () =>
+  createGremlinStore({
+    url: endpoints.janusgraph.url,
+    traversalSource: endpoints.janusgraph.traversalSource,
+    connections: 4,
   });
 const openNeo4j = () =>
   createNeo4jStore({
@@ -157,8 +163,8 @@ async function viewThrough(store: GraphStore, messages: RawMessage[], id: string
   }
 }
 
-describe('one story, three stores, one 360° view', () => {
-  test('embedded, Gremlin and Neo4j serve the identical GraphQL answer', async () => {
+describe('one story, four stores, one 360° view', () => {
+  test('embedded, Gremlin Server, JanusGraph and Neo4j serve the identical GraphQL answer', async () => {
     const p = uniqueName('x');
     const messages = story(p);
     const id = `Customer:${p}-C1`;
@@ -167,11 +173,13 @@ describe('one story, three stores, one 360° view', () => {
     try {
       const embedded = await createEmbeddedStore({ path: join(dir, 'graph') });
       const gremlin = await openGremlin();
+      const janusgraph = await openJanusGraph();
       const neo4jStore = await openNeo4j();
-      stores.push(embedded, gremlin, neo4jStore);
+      stores.push(embedded, gremlin, janusgraph, neo4jStore);
       const fromEmbedded = await viewThrough(embedded, messages, id);
       expect(fromEmbedded).toMatchObject({ customer: { id, traits: { plan: 'fiber-500' } } });
       expect(await viewThrough(gremlin, messages, id)).toEqual(fromEmbedded);
+      expect(await viewThrough(janusgraph, messages, id)).toEqual(fromEmbedded);
       expect(await viewThrough(neo4jStore, messages, id)).toEqual(fromEmbedded);
     } finally {
       await Promise.all(stores.map((s) => s.close()));
@@ -181,4 +189,5 @@ describe('one story, three stores, one 360° view', () => {
 });
 
 defineIdentitySuite('gremlin', async () => ({ store: await openGremlin() }));
+defineIdentitySuite('janusgraph', async () => ({ store: await openJanusGraph() }));
 defineIdentitySuite('neo4j', async () => ({ store: await openNeo4j() }));

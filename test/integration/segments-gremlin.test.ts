@@ -1,32 +1,20 @@
 /**
  * The segment conformance suite with definitions compiled to Gremlin bytecode and run by
  * the real Gremlin Server the integration globalSetup starts, over the Gremlin store's data.
+ * The evaluator runs on the store's own `traverse`, as the app wires it: its `V(...ids)`
+ * takes c360 ids and the store maps them to the vertex ids it writes.
  */
-import * as gremlin from 'gremlin';
+import '../setup/node-websocket';
 import { createGremlinSegmentEvaluator } from '../../features/segments';
-import { createInfraConfig } from '../../scripts/infra/config';
-import { createGremlinStore } from '../../services/graph/gremlin';
+import { createGremlinStore, type GremlinGraphStore } from '../../services/graph/gremlin';
 import { defineSegmentSuite } from '../conformance/segment-suite';
+import { testEndpoints } from '../helpers/infra';
 
-const endpoint = createInfraConfig().endpoints.gremlin;
-const connections: gremlin.driver.DriverRemoteConnection[] = [];
-
-afterAll(async () => {
-  await Promise.all(connections.map((c) => c.close()));
-});
+const endpoint = testEndpoints().gremlin;
 
 defineSegmentSuite(
   'Gremlin bytecode on Gremlin Server',
   async () => ({ store: await createGremlinStore({ url: endpoint.url, traversalSource: endpoint.traversalSource }) }),
-  () => {
-    const connection = new gremlin.driver.DriverRemoteConnection(endpoint.url, {
-      traversalSource: endpoint.traversalSource,
-      // The user-agent probe does a dynamic import that jest's VM refuses, and the connection then never opens.
-      enableUserAgentOnConnect: false,
-    });
-    connections.push(connection);
-    const g = gremlin.process.AnonymousTraversalSource.traversal().withRemote(connection);
-    return createGremlinSegmentEvaluator({ run: async (build) => (await build(g).toList()) as never[] });
-  },
+  (store) => createGremlinSegmentEvaluator({ run: (build) => (store as GremlinGraphStore).traverse(build) }),
   { timeoutMs: 120_000 },
 );

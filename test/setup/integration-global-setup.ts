@@ -8,7 +8,10 @@
  * the next `jest` starts in seconds; `c360 infra down` stops them. CI stops
  * them itself after `npm test` (.ci/run).
  */
-import { createInfraConfig, infraUp, serverNames } from '../../scripts/infra';
+import { createInfraConfig, defaultServerNames, infraUp, type ServerName } from '../../scripts/infra';
+
+/** The default servers plus JanusGraph (and so Cassandra), which the JanusGraph suites run on. */
+const testServers: readonly ServerName[] = [...defaultServerNames, 'janusgraph'];
 
 export default async function integrationGlobalSetup(): Promise<void> {
   const config = createInfraConfig(process.env);
@@ -16,8 +19,8 @@ export default async function integrationGlobalSetup(): Promise<void> {
   process.stderr.write(
     config.mode === 'external'
       ? '\n[c360 infra] C360_INFRA=external: checking the configured servers\n'
-      : `\n[c360 infra] starting ${serverNames.join(', ')} (cache: ${config.cacheDir})\n`,
+      : `\n[c360 infra] starting ${testServers.join(', ')} (cache: ${config.cacheDir})\n`,
   );
-  await infraUp(serverNames, { config });
+  await infraUp(testServers, { config });
   process.stderr.write(`[c360 infra] all servers ready in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
 }

@@ -59,6 +59,27 @@ export function decodeProperty(stored: string): PropertyState | null {
   }
 }
 
+/**
+ * The vertex id the database stores for a c360 id (`Label:key`). Keys are arbitrary Unicode, but
+ * JanusGraph accepts only printable ASCII in custom string ids and reserves "-" as its relation
+ * delimiter, so every other character (and "%", the escape itself) is written as %XX of its UTF-8
+ * bytes: `Customer:C42` stays `Customer:C42`, `Customer:t1-c1` becomes `Customer:t1%2Dc1`. It is
+ * the same on every provider (TinkerGraph and Neptune take any string), so one graph's ids never
+ * depend on where it is stored. The c360 id itself is always read from `c360id`, never from T.id.
+ */
+export function gremlinVertexId(id: string): string {
+  let out = '';
+  for (const ch of id) {
+    const code = ch.codePointAt(0)!;
+    if (code >= 0x20 && code <= 0x7e && ch !== '-' && ch !== '%') {
+      out += ch;
+    } else {
+      for (const byte of Buffer.from(ch, 'utf8')) out += `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+    }
+  }
+  return out;
+}
+
 /** The server compares strings by UTF-16 code unit; Latin-1 of the UTF-8 bytes makes that byte order. */
 export function orderKey(id: string): string {
   return Buffer.from(id, 'utf8').toString('latin1');

@@ -33,15 +33,46 @@ export class GremlinStoreError extends C360Error {
   }
 }
 
-/** Exception class names (or fragments) that mean "another writer got there first; try again". */
+/**
+ * Exception class names (or fragments) that mean "another writer got there first; try again".
+ * JanusGraph reports a lost lock race at commit as PermanentLockingException ("Expected value
+ * mismatch", "Lock ... already owned"), a lock it could not take in time as TemporaryLockingException.
+ */
 const CONFLICT_MARKERS = [
   'ConcurrentModification',
   'TransactionException',
   'TemporaryLocking',
   'PermanentLocking',
-  'TemporaryBackend',
+  'Expected value mismatch',
   'LockTimeout',
   'Conflict',
+];
+
+/**
+ * A storage backend that is slow or briefly unavailable (JanusGraph's TemporaryBackendException,
+ * the Cassandra driver's timeouts and unavailability): the same request may succeed later.
+ */
+const TEMPORARY_MARKERS = [
+  'TemporaryBackend',
+  'DriverTimeoutException',
+  'WriteTimeoutException',
+  'ReadTimeoutException',
+  'UnavailableException',
+  'AllNodesFailedException',
+  'OverloadedException',
+];
+
+/**
+ * The server cannot run this traversal at all, whatever the status code says: a step its TinkerPop
+ * version lacks ("Could not locate method: DefaultGraphTraversal.asNumber()" on a 3.7 server), or
+ * JVM linkage errors (its jars do not fit each other). The same request fails the same way every time.
+ */
+const UNSUPPORTED_MARKERS = [
+  'Could not locate method',
+  'NoSuchMethodError',
+  'NoClassDefFoundError',
+  'LinkageError',
+  'AbstractMethodError',
 ];
 
 const NETWORK_ERRNOS = new Set([
@@ -93,13 +124,26 @@ export function classifyGremlinError(operation: string, error: unknown): Gremlin
         cause: error,
       });
     }
+    if (UNSUPPORTED_MARKERS.some((marker) => detail.includes(marker))) {
+      return new GremlinStoreError(
+        'TRAVERSAL_REJECTED',
+        `GremlinStore.${operation}: the server cannot run this traversal (a step or class it lacks)`,
+        { cause: error },
+      );
+    }
     if (CONFLICT_MARKERS.some((marker) => detail.includes(marker))) {
       return new GremlinStoreError('WRITE_CONFLICT', `GremlinStore.${operation}: a concurrent write conflicted`, {
         retriable: true,
         cause: error,
       });
     }
-    if (code === 598 || code === 500 || code === 503 || /timeout|too many|overload/i.test(detail)) {
+    if (
+      code === 598 ||
+      code === 500 ||
+      code === 503 ||
+      TEMPORARY_MARKERS.some((marker) => detail.includes(marker)) ||
+      /timeout|too many|overload/i.test(detail)
+    ) {
       return new GremlinStoreError('SERVER_BUSY', `GremlinStore.${operation}: the server timed out or is busy`, {
         retriable: true,
         cause: error,

@@ -37,7 +37,7 @@ import {
   visibleProps,
   visibleVersion,
 } from '../../../graph-schema';
-import { decodeState, orderKey, SYSTEM_KEYS } from './element-encoding';
+import { decodeState, gremlinVertexId, orderKey, SYSTEM_KEYS } from './element-encoding';
 import { createGremlinConnections, type GremlinConnections } from './gremlin-connections';
 import { classifyGremlinError, GremlinStoreError } from './gremlin-store-error';
 import {
@@ -76,6 +76,8 @@ export interface GremlinGraphStore extends GraphStore {
   /**
    * Runs a read-only traversal built on the store's connections (with its retries), for
    * features that compile their queries to bytecode (segment previews). Never string scripts.
+   * The source's `V(...ids)` takes c360 ids (`Label:key`): the store maps them to the vertex
+   * ids it stores (`gremlinVertexId`), so features never see the provider's id format.
    */
   traverse<T>(build: (g: GraphTraversalSource) => GraphTraversal): Promise<T[]>;
 }
@@ -154,7 +156,7 @@ class RemoteGraphStore implements GremlinGraphStore {
 
   traverse<T>(build: (g: GraphTraversalSource) => GraphTraversal): Promise<T[]> {
     this.assertOpen('traverse');
-    return this.run<T>('traverse', build);
+    return this.run<T>('traverse', (g) => build(withC360VertexIds(g)));
   }
 
   async apply(batch: GraphBatch): Promise<ApplyResult> {
@@ -343,6 +345,13 @@ class RemoteGraphStore implements GremlinGraphStore {
   private assertOpen(operation: string): void {
     if (this.closed) throw new GremlinStoreError('STORE_CLOSED', `GremlinStore.${operation}: the store is closed`);
   }
+}
+
+/** A view of `g` whose start step `V(...ids)` takes c360 ids; every other step is `g`'s own. */
+function withC360VertexIds(g: GraphTraversalSource): GraphTraversalSource {
+  const view = Object.create(g) as GraphTraversalSource;
+  view.V = (...ids: unknown[]) => g.V(...ids.map((id) => (typeof id === 'string' ? gremlinVertexId(id) : id)));
+  return view;
 }
 
 type ElementMap = Map<unknown, unknown> | Record<string, unknown>;

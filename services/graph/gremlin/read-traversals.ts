@@ -7,7 +7,7 @@
  */
 import * as gremlin from 'gremlin';
 import { type EdgeLabel, TIMELINE_EDGE_LABELS, type VertexLabel } from '../../../graph-schema';
-import { LOOKUP_PREFIX, SEARCH_PREFIX, SYSTEM_KEYS, TIMELINE_TS_KEY } from './element-encoding';
+import { gremlinVertexId, LOOKUP_PREFIX, SEARCH_PREFIX, SYSTEM_KEYS, TIMELINE_TS_KEY } from './element-encoding';
 
 const { statics, P, TextP, t, order } = gremlin.process;
 /** `E()` mid-traversal (TinkerPop 3.7+) is in the driver but not yet in @types/gremlin. */
@@ -73,7 +73,7 @@ function neighborScan(scan: NeighborScan): GraphTraversal {
     scan.direction === 'both' ? [side(scan, true), side(scan, false)] : [side(scan, scan.direction === 'out')];
   let items = __.union(...sides);
   if (scan.after) items = items.filter(afterNeighbor(scan.after));
-  return __.V(...scan.ids)
+  return __.V(...scan.ids.map(gremlinVertexId))
     .has(UP, true)
     .as('s')
     .project('id', 'items')
@@ -100,7 +100,7 @@ export interface TimelineScan {
 
 export function timelineTraversal(g: GraphTraversalSource, scan: TimelineScan): GraphTraversal {
   let tr = g
-    .V(...scan.ownerIds)
+    .V(...scan.ownerIds.map(gremlinVertexId))
     .has(UP, true)
     .as('s')
     .outE(...TIMELINE_EDGE_LABELS)
@@ -178,7 +178,7 @@ export function statsTraversal(g: GraphTraversalSource): GraphTraversal {
 
 export function getVerticesTraversal(g: GraphTraversalSource, ids: readonly string[]): GraphTraversal {
   return g
-    .V(...ids)
+    .V(...ids.map(gremlinVertexId))
     .has(UP, true)
     .elementMap();
 }

@@ -23,6 +23,7 @@ import {
   DERIVED_GUARDS,
   derivedValues,
   encodeProperty,
+  gremlinVertexId,
   orderKey,
   PROP_PREFIX,
   SYSTEM_KEYS,
@@ -73,7 +74,7 @@ export function vertexRow(label: VertexLabel, key: string, state: ElementState):
   const id = vertexId({ label, key });
   return {
     m: new Map<unknown, unknown>([
-      [t.id, id],
+      [t.id, gremlinVertexId(id)],
       [t.label, label],
     ]),
     c: { [SYSTEM_KEYS.id]: id, [SYSTEM_KEYS.ord]: orderKey(id), ...EMPTY_STATE_PROPS },
@@ -87,8 +88,8 @@ export function edgeRow(write: EdgeWrite): ElementRow {
   return {
     m: new Map<unknown, unknown>([
       [t.label, write.label],
-      [direction.out, vertexId(write.from)],
-      [direction.in, vertexId(write.to)],
+      [direction.out, gremlinVertexId(vertexId(write.from))],
+      [direction.in, gremlinVertexId(vertexId(write.to))],
     ]),
     c: { ...EMPTY_STATE_PROPS },
     live: versionMark(write.state.live),
