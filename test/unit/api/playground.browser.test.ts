@@ -64,7 +64,17 @@ describe('GraphiQL playground in a real browser, offline', () => {
     await editor.click();
     await page.keyboard.press('Control+A');
     await page.keyboard.press('Delete');
-    await page.keyboard.type('{ customers(search: "playwright") { edges { node { id traits } } } }');
+    const typed = '{ customers(search: "playwright") { edges { node { id traits } } } }';
+    await page.keyboard.type(typed);
+    // GraphiQL takes an edit in 100 ms after the last keystroke (debounced): only then does the tab's
+    // operation name follow the text. Run earlier and it sends the new query with the operation name
+    // it last parsed ("CustomerByEmail", from the first tab): "Unknown operation named". A loaded
+    // machine delays that timer past the click. The handler also stores the query: wait for that.
+    // (page.evaluate, not waitForFunction: the page's CSP refuses the eval that waitForFunction uses.)
+    for (let i = 0; (await page.evaluate("localStorage.getItem('graphiql:query')")) !== typed; i++) {
+      if (i > 200) throw new Error('GraphiQL never took in the typed query');
+      await page.waitForTimeout(25);
+    }
     await page.locator('.graphiql-execute-button').click();
     const result = page.locator('.graphiql-response .CodeMirror-code');
     await result.filter({ hasText: 'Customer:pw-ann' }).waitFor();
