@@ -34,42 +34,35 @@ const median = (xs: readonly number[]) => {
   return s.length === 0 ? 0 : s[Math.floor((s.length - 1) / 2)];
 };
 
-export async function consoleFirstRenderScenario(options: ConsoleBenchOptions): Promise<ScenarioResult> {
+export interface AgentViewTarget {
+  readonly url: string;
+  /** An API key with the agent role (the console holds it in sessionStorage, as after signing in). */
+  readonly apiKey: string;
+  /** Customers whose views are opened, one per run. */
+  readonly customerIds: readonly string[];
+}
+
+/** Opens each customer's agent view cold (new browser context) and again on reload (assets cached). */
+export async function measureAgentViews(target: AgentViewTarget): Promise<Pick<ScenarioResult, 'metrics' | 'units'>> {
   if (!existsSync(CHROMIUM)) {
     throw new Error(`c360 bench console: ${CHROMIUM} is missing (apt-get install -y chromium)`);
   }
   const { chromium } = await import('playwright-core');
-  const dir = mkdtempSync(join(tmpdir(), 'c360-bench-console-'));
-  const config = createConfig({
-    dataDir: join(dir, 'data'),
-    port: 0,
-    demo: true,
-    demoCustomers: options.customers,
-    apiKeys: [{ name: 'bench-agent', roles: ['agent'], key: KEY }],
-    graphqlRateLimitPerMinute: 0,
-    logLevel: 'silent',
-  });
-  const hub = await startHub(config, {
-    logger: pino({ level: 'silent' }),
-    demo: (o) => runDemo({ ...o, batchSize: 500, progress: false }),
-  });
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
   });
   try {
-    await hub.seeded;
     // The first page request bundles the console (esbuild, in memory): measured apart from the views.
     const buildStart = performance.now();
-    await (await fetch(`${hub.url}/console`)).text();
+    await (await fetch(`${target.url}/console`)).text();
     const bundleMs = performance.now() - buildStart;
 
     const cold: { bytes: number; renderMs: number; fcpMs: number; requests: number }[] = [];
-    const warm: { bytes: number; renderMs: number; requests: number }[] = [];
-    for (let i = 0; i < options.runs; i++) {
-      const id = `Customer:C${String((i % options.customers) + 1).padStart(7, '0')}`;
+    const warm: { bytes: number; renderMs: number }[] = [];
+    for (const id of target.customerIds) {
       const context = await browser.newContext({ viewport: { width: 1440, height: 1000 } });
-      await context.addInitScript(`sessionStorage.setItem('c360.apiKey', ${JSON.stringify(KEY)})`);
+      await context.addInitScript(`sessionStorage.setItem('c360.apiKey', ${JSON.stringify(target.apiKey)})`);
       const page = await context.newPage();
       const cdp = await context.newCDPSession(page);
       await cdp.send('Network.enable');
@@ -84,7 +77,8 @@ export async function consoleFirstRenderScenario(options: ConsoleBenchOptions): 
         // the time is the mark's own, so the polling interval does not enter the measurement.
         const deadline = Date.now() + 30_000;
         while (!(await page.evaluate("performance.getEntriesByName('c360:agent-view').length > 0"))) {
-          if (Date.now() > deadline) throw new Error('c360 bench console: the agent view did not render in 30 s');
+          if (Date.now() > deadline)
+            throw new Error(`c360 bench console: the agent view of ${id} did not render in 30 s`);
           await new Promise((r) => setTimeout(r, 20));
         }
         return (await page.evaluate(
@@ -92,20 +86,16 @@ export async function consoleFirstRenderScenario(options: ConsoleBenchOptions): 
             (performance.getEntriesByName('first-contentful-paint')[0] || { startTime: 0 }).startTime]`,
         )) as [number, number];
       };
-      await page.goto(`${hub.url}/console#/agent/${encodeURIComponent(id)}`);
+      await page.goto(`${target.url}/console#/agent/${encodeURIComponent(id)}`);
       const [renderMs, fcpMs] = await view();
       cold.push({ bytes, renderMs, fcpMs, requests });
       bytes = 0;
-      requests = 0;
       await page.reload();
       const [warmMs] = await view();
-      warm.push({ bytes, renderMs: warmMs, requests });
+      warm.push({ bytes, renderMs: warmMs });
       await context.close();
     }
     return {
-      name: 'console-agent-view',
-      store: 'embedded',
-      params: { customers: options.customers, runs: options.runs, browser: 'Debian chromium, headless' },
       metrics: {
         coldBytes: median(cold.map((r) => r.bytes)),
         coldRequests: median(cold.map((r) => r.requests)),
@@ -126,12 +116,50 @@ export async function consoleFirstRenderScenario(options: ConsoleBenchOptions): 
         warmFirstRenderMsP50: 'ms to the full agent view on reload with cached assets (median)',
         bundleBuildMs: 'ms for the first GET /console (esbuild bundles the console once per process)',
       },
+    };
+  } finally {
+    await browser.close();
+  }
+}
+
+/** `runs` customers spread over `customers` ids Customer:C0000001…, as the demo and the synthetic graph name them. */
+export function spreadCustomerIds(customers: number, runs: number): string[] {
+  return Array.from({ length: runs }, (_, i) => `Customer:C${String(((i * 7919) % customers) + 1).padStart(7, '0')}`);
+}
+
+/** The agent view over an in-process hub with the demo customers (what --quick runs everywhere). */
+export async function consoleFirstRenderScenario(options: ConsoleBenchOptions): Promise<ScenarioResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'c360-bench-console-'));
+  const config = createConfig({
+    dataDir: join(dir, 'data'),
+    port: 0,
+    demo: true,
+    demoCustomers: options.customers,
+    apiKeys: [{ name: 'bench-agent', roles: ['agent'], key: KEY }],
+    graphqlRateLimitPerMinute: 0,
+    logLevel: 'silent',
+  });
+  const hub = await startHub(config, {
+    logger: pino({ level: 'silent' }),
+    demo: (o) => runDemo({ ...o, batchSize: 500, progress: false }),
+  });
+  try {
+    await hub.seeded;
+    const measured = await measureAgentViews({
+      url: hub.url,
+      apiKey: KEY,
+      customerIds: spreadCustomerIds(options.customers, options.runs),
+    });
+    return {
+      name: 'console-agent-view',
+      store: 'embedded',
+      params: { customers: options.customers, runs: options.runs, graph: 'demo', browser: 'Debian chromium, headless' },
+      ...measured,
       notes: [
         `one in-process hub on the embedded store with ${options.customers} demo customers; agent API key; 1440×1000 viewport`,
       ],
     };
   } finally {
-    await browser.close();
     await hub.close();
     rmSync(dir, { recursive: true, force: true });
   }

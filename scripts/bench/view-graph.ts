@@ -402,6 +402,8 @@ export interface ViewGraphScenarioOptions {
   readonly connections: number;
   /** Customers written so far (from the loader's progress lines). */
   readonly onProgress?: (done: number, total: number) => void;
+  /** Agent views the console bench opens over the graph (default 5). */
+  readonly consoleRuns?: number;
 }
 
 /**
@@ -456,19 +458,44 @@ export async function viewGraphScenario(root: string, options: ViewGraphScenario
         `viewGraphScenario: the store counts ${r.storeVertices} vertices / ${r.storeEdges} edges, the writer wrote ${r.vertices} / ${r.edges}`,
       );
     }
-    const view = await withHub(root, dataDir, {}, (hub) =>
-      view360Scenario(hub, {
+    const [view, page] = await withHub(root, dataDir, {}, async (hub) => {
+      const v = await view360Scenario(hub, {
         customers: options.customers,
         durationSeconds: options.durationSeconds,
         connections: options.connections,
-      }),
-    );
+      });
+      // The console's agent view over the same graph, in a real browser (page weight, first render).
+      // Imported here: this file is also the loader child's entry point, which needs none of it.
+      const { measureAgentViews, spreadCustomerIds } = await import('./console-bench');
+      const apiKey = (hub.graphqlHeaders.authorization ?? '').replace(/^Bearer /, '');
+      const runs = options.consoleRuns ?? 5;
+      const measured = await measureAgentViews({
+        url: hub.url,
+        apiKey,
+        customerIds: spreadCustomerIds(options.customers, runs),
+      });
+      return [v, { measured, runs }] as const;
+    });
     return [
       load,
       {
         ...view,
         params: { ...view.params, graph: 'synthetic', edges: r.edges },
         notes: [...view.notes, 'over the synthetic graph of view-graph-load, not the ingested demo graph'],
+      },
+      {
+        name: 'console-agent-view',
+        store: 'embedded',
+        params: {
+          customers: options.customers,
+          runs: page.runs,
+          graph: 'synthetic',
+          browser: 'Debian chromium, headless',
+        },
+        ...page.measured,
+        notes: [
+          'the console in headless Debian chromium against the hub serving the synthetic graph of view-graph-load; agent API key; 1440×1000 viewport',
+        ],
       },
     ];
   } finally {
