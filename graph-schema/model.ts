@@ -118,6 +118,11 @@ export const VERTICES: Readonly<Record<VertexLabel, VertexLabelDef>> = {
       model: { type: 'string', description: 'Model.' },
       firmware: { type: 'string', description: 'Firmware version.' },
       lastSeen: ts,
+      healthStatus: {
+        type: 'string',
+        description: 'GREEN, AMBER or RED as proactive care last decided it (after the hold time).',
+      },
+      healthSince: { type: 'timestamp', description: 'Since when (event time) the device has had that status.' },
     },
   },
   Account: {

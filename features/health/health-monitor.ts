@@ -9,7 +9,7 @@
  * could lose a transition.
  */
 import type { Logger } from 'pino';
-import type { JsonObject } from '../../graph-schema';
+import { BatchBuilder, type GraphStore, type JsonObject, makeVersion, parseVertexId } from '../../graph-schema';
 import type { AppliedEvents, DeadLetter, DeadLetterSink, HubEvent, TelemetryEvent } from '../../ingest';
 import type { StateEntry, StateStore } from '../../services/state';
 import type { ActionSink, HubAction } from '../actions';
@@ -51,6 +51,11 @@ export interface CustomerHealthView {
 
 export interface HealthMonitorDeps {
   readonly stateStore: StateStore;
+  /**
+   * Where the Device's `healthStatus` / `healthSince` are written on a change (through the
+   * process's write path), so segments on every store can select by health.
+   */
+  readonly store?: GraphStore;
   /** Where transitions go: the action bus (durable sink + subscriptions). */
   readonly actions: ActionSink;
   /** Readings too late to evaluate are dead-lettered here with reason TOO_LATE. */
@@ -250,8 +255,33 @@ export function createHealthMonitor(deps: HealthMonitorDeps): HealthMonitor {
       await deadLetters.write(letters);
       logger.warn({ count: letters.length }, 'telemetry too late for health evaluation');
     }
+    await writeDeviceHealth(storedOf, states);
     await stateStore.put(entries);
     return transitions;
+  }
+
+  /** Status and since on the Device vertex, versioned by its newest reading, whenever they changed. */
+  async function writeDeviceHealth(
+    before: ReadonlyMap<string, DeviceHealthState | undefined>,
+    after: ReadonlyMap<string, DeviceHealthState>,
+  ): Promise<void> {
+    if (!deps.store) return;
+    const batch = new BatchBuilder();
+    for (const [id, state] of after) {
+      const prev = before.get(id);
+      if (state.since === null) continue;
+      if (prev && prev.status === state.status && prev.since === state.since) continue;
+      const ref = parseVertexId(id);
+      if (!ref) continue;
+      batch.add({
+        op: 'upsertVertex',
+        label: ref.label,
+        key: ref.key,
+        props: { healthStatus: state.status, healthSince: state.since },
+        version: makeVersion(state.maxTs, `health:${ref.key}`),
+      });
+    }
+    if (batch.size > 0) await deps.store.apply(batch.build());
   }
 
   function enqueue<T>(work: () => Promise<T>): Promise<T> {

@@ -45,6 +45,7 @@ export function createProactiveCare(deps: ProactiveCareDeps): ProactiveCare {
   const { stateStore } = deps;
   const health = createHealthMonitor({
     stateStore,
+    store: deps.store,
     actions: deps.actions,
     deadLetters: deps.deadLetters,
     logger: deps.logger,

@@ -85,6 +85,7 @@ export const CONDITION_KEYS = [
   'shares',
   'boughtWith',
   'segment',
+  'health',
 ] as const;
 export type ConditionKind = (typeof CONDITION_KEYS)[number];
 
@@ -157,6 +158,8 @@ const orderBehaviour = z
 const deviceCondition = z.strictObject({ where: z.array(propertyTest).min(1).max(20) });
 const id = z.string().min(1).max(500);
 const boughtWith = z.strictObject({ customer: id });
+/** Device health as proactive care keeps it (the Device's `healthStatus`), so marketers need not re-type thresholds. */
+const healthCondition = z.strictObject({ status: z.enum(['GREEN', 'AMBER', 'RED']) });
 
 type Path = (string | number)[];
 
@@ -252,6 +255,11 @@ function walk(value: unknown, path: Path, depth: number, state: WalkState): Cond
     case 'segment': {
       const s = leaf(id, inner, at, issues);
       return s === null ? null : { segment: segmentKey(s) };
+    }
+    case 'health': {
+      // Sugar every compiler already speaks: a device whose health status is this one.
+      const h = leaf(healthCondition, inner, at, issues);
+      return h === null ? null : { device: { where: [{ name: 'healthStatus', op: 'eq', value: h.status }] } };
     }
     default: {
       const never: never = kind;

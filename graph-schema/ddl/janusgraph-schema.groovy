@@ -30,6 +30,8 @@ c360PropertyKeys = [
   'c.email': String,
   'c.firmware': String,
   'c.firstName': String,
+  'c.healthSince': String,
+  'c.healthStatus': String,
   'c.kind': String,
   'c.lastName': String,
   'c.lastSeen': String,

@@ -73,6 +73,29 @@ describe('POST /v1/telemetry on the hub', () => {
     ]);
   });
 
+  it('segments select by device health: { health: { status: RED } } finds the customer, on the Device too', async () => {
+    const r = await fetch(`${hub.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        query: `{
+          previewSegment(definition: { health: { status: RED } }) { count members(first: 5) { edges { node { id } } } }
+          green: previewSegment(definition: { health: { status: GREEN } }) { count }
+          customer(id: "Customer:http-C1") { devices(first: 1) { edges { node { properties } } } }
+        }`,
+      }),
+    });
+    const body = (await r.json()) as { data: Record<string, unknown> };
+    expect(body.data.previewSegment).toEqual({
+      count: 1,
+      members: { edges: [{ node: { id: 'Customer:http-C1' } }] },
+    });
+    expect(body.data.green).toEqual({ count: 0 });
+    const device = (body.data.customer as { devices: { edges: { node: { properties: Record<string, unknown> } }[] } })
+      .devices.edges[0].node.properties;
+    expect(device).toMatchObject({ healthStatus: 'RED', healthSince: T0 + 5 * MIN });
+  });
+
   it('refuses a missing or wrong write key, and a readings field that is not a list', async () => {
     expect((await post(reading(30, 1), null)).status).toBe(401);
     expect((await post(reading(30, 1), 'wrong')).status).toBe(401);
