@@ -57,7 +57,7 @@ import {
   type SegmentService,
 } from '../features/segments';
 import { createSegmentsModule } from '../features/segments/graphql';
-import { ConfigError, type GraphStore } from '../graph-schema';
+import { ConfigError, type GraphStore, setDefaultPhoneRegion } from '../graph-schema';
 import {
   type AppliedEvents,
   createCdcPipeline,
@@ -364,6 +364,8 @@ function randomId(): string {
 
 export async function wire(config: C360Config, options: WireOptions): Promise<Wiring> {
   const { role, logger } = options;
+  // Every writer and reader of a deployment keys phone numbers alike (graph-schema normalize.ts).
+  setDefaultPhoneRegion(config.phoneRegion);
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'c360_' });
   const opened: (() => Promise<void>)[] = [];

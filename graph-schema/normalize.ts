@@ -1,3 +1,4 @@
+import { type CountryCode, isSupportedCountry, parsePhoneNumberFromString } from 'libphonenumber-js';
 /**
  * Value normalizers the mappings name declaratively. Identifiers are
  * normalized before they become keys so that `Ann@Example.com ` and
@@ -14,16 +15,40 @@ export function normalizeEmail(value: string): string | undefined {
 }
 
 /**
- * Phone numbers keyed as `+` and digits (E.164 shape). Without a country we
- * cannot add a missing country code, so national numbers stay as their digits.
+ * The country a phone number without a country code belongs to (`C360_PHONE_REGION`, ISO
+ * 3166 alpha-2). Process-wide on purpose: every writer and reader of one deployment must key
+ * phones alike, and the normalizer runs deep inside pure mapping evaluation; app/wiring sets
+ * it once at startup from the config.
+ */
+let defaultPhoneRegion: CountryCode | undefined;
+
+export function setDefaultPhoneRegion(region: string | null): void {
+  if (region !== null && !isSupportedCountry(region)) {
+    throw new TypeError(`setDefaultPhoneRegion: ${region} is not a supported ISO 3166 country code`);
+  }
+  defaultPhoneRegion = region === null ? undefined : (region as CountryCode);
+}
+
+export function isPhoneRegion(region: string): boolean {
+  return isSupportedCountry(region);
+}
+
+/**
+ * Phone numbers keyed as `+` and digits (E.164). A national number (no `+`/`00`) is put in
+ * E.164 with the configured default region (libphonenumber-js knows each country's trunk
+ * prefix: `01511 677784` in DE is `+491511677784`); without a region it stays its digits.
  */
 export function normalizePhone(value: string): string | undefined {
   const trimmed = value.trim();
   const digits = trimmed.replace(/[^\d]/g, '');
   if (digits.length < 5 || digits.length > 15) return undefined;
-  return trimmed.startsWith('+') || trimmed.startsWith('00')
-    ? `+${trimmed.startsWith('00') ? digits.slice(2) : digits}`
-    : digits;
+  if (trimmed.startsWith('+') || trimmed.startsWith('00'))
+    return `+${trimmed.startsWith('00') ? digits.slice(2) : digits}`;
+  if (defaultPhoneRegion) {
+    const parsed = parsePhoneNumberFromString(trimmed, defaultPhoneRegion);
+    if (parsed?.isPossible()) return parsed.number;
+  }
+  return digits;
 }
 
 export function toTimestampMs(value: JsonValue | undefined): number | undefined {

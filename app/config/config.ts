@@ -11,7 +11,14 @@ import { type ApiLimits, DEFAULT_API_LIMITS } from '../../api/auth/api-limits';
 import { JWT_ALGORITHMS, type JwtAlgorithm } from '../../api/auth/jwt-algorithms';
 import type { IntrospectionMode } from '../../api/auth/query-limits';
 import { isRole } from '../../api/auth/roles';
-import { ConfigError, type MappingFile, MappingFileError, parseMappingFile, type StoreKind } from '../../graph-schema';
+import {
+  ConfigError,
+  isPhoneRegion,
+  type MappingFile,
+  MappingFileError,
+  parseMappingFile,
+  type StoreKind,
+} from '../../graph-schema';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -49,6 +56,8 @@ export interface C360Config {
   readonly demoCustomers: number;
   readonly demoSeed: number;
   readonly logLevel: LogLevel;
+  /** ISO 3166 country for phone numbers written without a country code (null: keep their digits). */
+  readonly phoneRegion: string | null;
   readonly batchMaxMutations: number;
   readonly batchMaxWaitMs: number;
   readonly dedupeMaxEntries: number;
@@ -118,6 +127,18 @@ function integer(min: number, max: number) {
 
 const text = (raw: string) => raw;
 const nullableText = (raw: string) => (raw === '' ? null : raw);
+
+function phoneRegion(raw: string, name: string): string | null {
+  if (raw.trim() === '') return null;
+  const region = raw.trim().toUpperCase();
+  if (!isPhoneRegion(region)) {
+    throw new ConfigError(
+      name,
+      `must be an ISO 3166 alpha-2 country code with a phone numbering plan (e.g. GB, DE, US), got ${raw}`,
+    );
+  }
+  return region;
+}
 
 function list(raw: string, name: string): string[] {
   const items = raw
@@ -262,6 +283,7 @@ const SETTINGS = {
     parse: integer(0, 100_000_000),
   },
   corsOrigins: { env: 'C360_CORS_ORIGINS', default: [] as string[], parse: list },
+  phoneRegion: { env: 'C360_PHONE_REGION', default: null as string | null, parse: phoneRegion },
   demo: { env: 'C360_DEMO', default: false, parse: bool },
   demoCustomers: { env: 'C360_DEMO_CUSTOMERS', default: 200, parse: integer(1, 10_000_000) },
   demoSeed: { env: 'C360_DEMO_SEED', default: 360, parse: integer(0, 2 ** 31 - 1) },
@@ -406,6 +428,7 @@ export function createConfig(
     demoCustomers: read('demoCustomers'),
     demoSeed: read('demoSeed'),
     logLevel: read('logLevel'),
+    phoneRegion: read('phoneRegion'),
     batchMaxMutations: read('batchMaxMutations'),
     batchMaxWaitMs: read('batchMaxWaitMs'),
     dedupeMaxEntries: read('dedupeMaxEntries'),

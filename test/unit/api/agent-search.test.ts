@@ -85,3 +85,50 @@ describe('agents find real customers', () => {
     expect(hit).toEqual({ data: { customer: { id: 'Customer:s-1' } } });
   });
 });
+
+describe('phone numbers without a country code (C360_PHONE_REGION)', () => {
+  let hub: Hub;
+  let dir: string;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'c360-phone-'));
+    const config = createConfig(
+      { dataDir: dir, port: 0, writeKeys: ['wk'], demo: true, logLevel: 'silent' },
+      { C360_PHONE_REGION: 'de' },
+    );
+    hub = await startHub(config, { logger: pino({ level: 'silent' }), demo: async () => ({}) });
+    await hub.pipeline.submit([
+      raw(
+        'segment',
+        JSON.stringify({
+          type: 'identify',
+          messageId: 'phone-1',
+          userId: 'p-1',
+          timestamp: new Date(Date.UTC(2026, 10, 1)).toISOString(),
+          traits: { phone: '+49 1511 677784' },
+        }),
+      ),
+    ]);
+  });
+  afterAll(async () => {
+    await hub?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('a national number finds the customer through the configured region', async () => {
+    for (const value of ['01511 677784', '+49 1511 677784', '0049-1511-677784']) {
+      const r = await fetch(`${hub.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          query: 'query ($v: String!) { customer(identifier: { type: "phone", value: $v }) { id } }',
+          variables: { v: value },
+        }),
+      });
+      expect({ value, body: await r.json() }).toEqual({ value, body: { data: { customer: { id: 'Customer:p-1' } } } });
+    }
+  });
+
+  it('a bad region is a startup error naming the setting', () => {
+    expect(() => createConfig({ dataDir: dir }, { C360_PHONE_REGION: 'XX' })).toThrow(/C360_PHONE_REGION/);
+  });
+});
