@@ -18,7 +18,6 @@ import { type ActionBus, createActionBus, createFileActionSink } from '../../fea
 import { type ChangeFeed, createChangeFeed, createSubscriptionsModule } from '../../features/actions/graphql';
 import { createHealthConfig, createProactiveCare, type HealthConfig, type ProactiveCare } from '../../features/health';
 import { createHealthModule } from '../../features/health/graphql';
-import { createLmdbStateStore } from '../../services/state';
 import { defaultMappings, type GraphStore } from '../../graph-schema';
 import {
   createEventMapper,
@@ -30,6 +29,7 @@ import {
 } from '../../ingest';
 import { createDecoders } from '../../ingest/decoders';
 import { createEmbeddedStore } from '../../services/graph';
+import { createLmdbStateStore } from '../../services/state';
 import type { ScenarioResult } from './bench-result';
 
 export const WRITE_KEY = 'proactive-care';

@@ -71,7 +71,10 @@ export interface Neo4jGraphStore extends GraphStore {
    * Runs a parameterized read query (features that compile to Cypher: segment previews);
    * driver errors are translated like every other read. Records as plain objects.
    */
-  readCypher(query: { readonly text: string; readonly params: Record<string, unknown> }): Promise<Record<string, unknown>[]>;
+  readCypher(query: {
+    readonly text: string;
+    readonly params: Record<string, unknown>;
+  }): Promise<Record<string, unknown>[]>;
 }
 
 export async function createNeo4jStore(options: Neo4jStoreOptions): Promise<Neo4jGraphStore> {
