@@ -199,7 +199,10 @@ function behaviour(
   }
   if (bounds.product !== undefined) {
     const product = new PathPattern(s, item).hop(true, [items.productEdge], ['Product']);
-    where.push(`EXISTS { ${product.match(`${product.end}.category = ${s.p(bounds.product.category)}`)} }`);
+    // Categories match ignoring case ("tv" finds "TV"), as on every store.
+    where.push(
+      `EXISTS { ${product.match(`toLower(${product.end}.category) = toLower(${s.p(bounds.product.category)})`)} }`,
+    );
   }
   return countPredicate(s, `COUNT { ${path.match(...where)} RETURN DISTINCT ${item} }`, bounds);
 }

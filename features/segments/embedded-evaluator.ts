@@ -205,8 +205,11 @@ async function productFilter(
     hop,
   );
   const ok = new Set<string>();
+  // Categories match ignoring case ("tv" finds "TV"), as on every store.
+  const wanted = filter.category.toLowerCase();
   items.forEach((item, i) => {
-    if (products[i].some((p) => p.props.category === filter.category)) ok.add(item.id);
+    if (products[i].some((p) => typeof p.props.category === 'string' && p.props.category.toLowerCase() === wanted))
+      ok.add(item.id);
   });
   return ok;
 }

@@ -114,6 +114,8 @@ function customersOf(tr: GraphTraversal, labels: Labels): GraphTraversal {
 }
 
 const json = (v: unknown) => JSON.stringify(v);
+/** A literal inside a Java regular expression (TinkerPop's TextP.regex). */
+const escapeRegex = (text: string) => text.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&');
 
 /** A filter on the current vertex implementing testProperty's semantics. */
 export function gremlinPropertyFilter(test: PropertyTest): GraphTraversal {
@@ -185,7 +187,8 @@ function behaviour(
     items = items.filter(
       hop(__.identity(), labels, productHop).has(
         prop('category'),
-        TextP.endingWith(`${SEP}${json(bounds.product.category)}`),
+        // Categories match ignoring case ("tv" finds "TV"): the stored value is `<version><SEP><json>`.
+        TextP.regex(`(?i)${escapeRegex(`${SEP}${json(bounds.product.category)}`)}$`),
       ),
     );
   }

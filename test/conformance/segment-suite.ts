@@ -227,6 +227,11 @@ export const SEGMENT_CASES: readonly SegmentCase[] = [
     members: ['carol', 'dave', 'frank'],
   },
   {
+    name: 'categories match ignoring case: "TV" finds the tv orders',
+    definition: () => ({ order: { status: 'completed', product: { category: 'TV' } } }),
+    members: ['bob', 'carol'],
+  },
+  {
     name: 'ordered a tv at any time',
     definition: () => ({ order: { status: 'completed', product: { category: 'tv' } } }),
     members: ['bob', 'carol'],
