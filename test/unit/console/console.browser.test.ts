@@ -7,7 +7,6 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
-import { telemetryMessage } from '../../../scripts/bench/subscription-bench';
 import { API_KEYS, type ConsoleHub, startConsoleHub } from './console-hub';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -202,17 +201,41 @@ describe('the console in a real browser, against a real demo hub', () => {
     await page.locator('[data-testid=live][data-state=connected]').waitFor();
     const key = ann.id.slice('Customer:'.length);
     const now = Date.now();
-    const reading = (minutesAgo: number, seq: number) =>
-      telemetryMessage({
-        deviceId: 'rtr-console-live',
-        entityId: key,
-        timestampMs: now - minutesAgo * MIN,
-        seq,
-        indicators: { packetErrors: 400 + seq, signalDbm: -50, uptimeSec: 500_000 - minutesAgo * 60 },
+    let seq = 0;
+    // Readings go to the hub's HTTP telemetry endpoint (the demo write key), as a device gateway would send them.
+    const send = async (minutesAgo: number, packetErrors: number) => {
+      seq++;
+      const res = await fetch(`${h.url}/v1/telemetry`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Basic ${Buffer.from('demo:').toString('base64')}`,
+        },
+        body: JSON.stringify({
+          deviceId: 'rtr-console-live',
+          entityId: key,
+          timestamp: new Date(now - minutesAgo * MIN).toISOString(),
+          seq,
+          indicators: { packetErrors, signalDbm: -50, uptimeSec: 500_000 - minutesAgo * 60 },
+        }),
       });
-    // No HTTP telemetry endpoint exists yet: readings go through the hub's own ingest pipeline, as Kafka's would.
-    await h.hub.pipeline.submit([reading(20, 1)]);
-    await h.hub.pipeline.submit([reading(5, 2)]);
+      expect(res.status).toBe(200);
+    };
+    // The socket is connected, but the server registers a subscription a moment after it arrives, and
+    // changes before that are (rightly) not replayed. Healthy readings until the card shows the new
+    // router prove the live path is up before the reading that matters.
+    const router = page.locator('[data-device="Device:rtr-console-live"]');
+    for (let minutesAgo = 40; ; minutesAgo--) {
+      await send(minutesAgo, 2);
+      try {
+        await router.waitFor({ timeout: 2_000 });
+        break;
+      } catch (e) {
+        if (minutesAgo === 31) throw e;
+      }
+    }
+    await send(20, 400);
+    await send(5, 450);
     await page.locator('[data-testid=health-badge][data-status=RED]').waitFor({ timeout: 20_000 });
     await page.locator('[data-testid="device-health-Device:rtr-console-live"][data-status=RED]').waitFor();
     await page.locator('[data-testid=health-change]').first().waitFor();
@@ -284,6 +307,7 @@ describe('the console in a real browser, against a real demo hub', () => {
     await page.locator('[data-trait=email] td').waitFor();
     const email = await page.locator('[data-trait=email] td').textContent();
     expect(email).toBe(`${ann.email[0]}***${ann.email.slice(ann.email.lastIndexOf('@'))}`);
+    await page.locator('[data-testid=search]').fill(ann.name.slice(0, 3));
     await page.locator('[data-testid=search-results] .error[data-code=FORBIDDEN]').waitFor();
     // Following a customer live is an agent's job too: the card says so instead of updating.
     await page.locator('[data-testid=live][data-state=refused]').waitFor();
