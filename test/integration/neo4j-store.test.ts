@@ -11,6 +11,7 @@ import {
   type JsonObject,
   type Mutation,
   makeVersion,
+  VERTEX_LABELS,
   type VertexRef,
   vertexId,
 } from '../../graph-schema';
@@ -174,7 +175,10 @@ describe('Neo4jStore against a live server', () => {
         type: 'TEXT',
         state: 'ONLINE',
       });
-      expect([...byName.keys()].filter((n) => n.startsWith('c360_') && n.endsWith('_id'))).toHaveLength(11);
+      // One uniqueness constraint per vertex label of the model (State included).
+      expect([...byName.keys()].filter((n) => n.startsWith('c360_') && n.endsWith('_id')).sort()).toEqual(
+        VERTEX_LABELS.map((l) => `c360_${l}_id`).sort(),
+      );
     },
     timeoutMs,
   );
