@@ -1,6 +1,7 @@
 import { type Client, createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { createHealthConfig } from '../../features/health';
+import { BatchBuilder, makeVersion } from '../../graph-schema';
 import {
   type ProactiveCareServer,
   startProactiveCareServer,
@@ -156,7 +157,27 @@ describe('GraphQL subscriptions over WebSocket', () => {
     expect(update.customerUpdated?.id).toBe('Customer:ann-ws');
   });
 
+  it('subscribing to a segment nobody saved is an error naming the argument', async () => {
+    const sub = subscribe<{ segmentMembershipChanged: Record<string, unknown> }>(
+      client,
+      'subscription($s: ID!) { segmentMembershipChanged(segmentId: $s) { id } }',
+      { s: 'Segment:no-such-segment' },
+    );
+    await waitFor(() => sub.errors.length > 0, { timeoutMs: HANG_GUARD_MS, description: 'an error' });
+    expect(JSON.stringify(sub.errors)).toContain('no saved segment Segment:no-such-segment');
+    expect(sub.messages).toEqual([]);
+  });
+
   it('segmentMembershipChanged relays the live-segment actions of its segment only', async () => {
+    const saved = new BatchBuilder();
+    saved.add({
+      op: 'upsertVertex',
+      label: 'Segment',
+      key: 'at-risk',
+      props: { name: 'At risk', definition: { trait: { name: 'plan', op: 'eq', value: 'x' } } },
+      version: makeVersion(T, 'test:at-risk'),
+    });
+    await care.store.apply(saved.build());
     const changes = subscribe<{ segmentMembershipChanged: Record<string, unknown> }>(
       client,
       'subscription($s: ID!) { segmentMembershipChanged(segmentId: $s) { id segmentId customerId entered at } }',

@@ -5,6 +5,7 @@
  * durable — and customer updates from the in-process change feed.
  */
 
+import { ApiError } from '../../../api/api-errors';
 import { customerView, type GraphQLContext } from '../../../api/graphql/resolvers';
 import type { GraphQLModule } from '../../../api/http-app';
 import type { JsonObject } from '../../../graph-schema';
@@ -198,8 +199,13 @@ export function createSubscriptionsModule(deps: SubscriptionsDeps): GraphQLModul
           },
         },
         segmentMembershipChanged: {
-          subscribe: (_: unknown, args: { segmentId: string }) => {
+          subscribe: async (_: unknown, args: { segmentId: string }, ctx: GraphQLContext) => {
             const segmentId = prefixed('Segment', args.segmentId);
+            // A typo would otherwise listen forever to a segment that never changes.
+            const [segment] = await ctx.store.getVertices([segmentId]);
+            if (segment === null) {
+              throw new ApiError('BAD_USER_INPUT', `no saved segment ${segmentId}`, { argument: 'segmentId' });
+            }
             return listen<ActionLike>(
               (push) =>
                 deps.actions.subscribe(
