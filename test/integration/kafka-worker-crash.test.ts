@@ -111,7 +111,8 @@ test('SIGKILL mid-stream, several times, then restart: the graph equals applying
     const actual = await dumpWholeGraph(store);
     expect(Object.keys(actual.vertices).length).toBeGreaterThan(100);
     // The worker also runs the live features (computed traits): compare what ingest alone determines.
-    const traitNames = DEFAULT_TRAITS_CONFIG.traits.map((t) => t.name);
+    // Feature-derived properties: computed traits on customers, proactive care's health on devices.
+    const traitNames = [...DEFAULT_TRAITS_CONFIG.traits.map((t) => t.name), 'healthStatus', 'healthSince'];
     const stripVersion = (d: ReturnType<typeof ingestPart>) => ({
       edges: d.edges,
       vertices: Object.fromEntries(

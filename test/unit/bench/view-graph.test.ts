@@ -53,7 +53,7 @@ describe('writeViewGraph', () => {
         progress.push(done);
       },
     });
-  });
+  }, 120_000);
   afterAll(async () => {
     await api.close();
   });
