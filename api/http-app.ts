@@ -28,7 +28,7 @@ import { createMetricsPlugin } from './graphql/metrics-plugin';
 import type { GraphQLContext, GraphQLResolvers } from './graphql/resolvers';
 import { createSubscriptionsOverHttpPlugin } from './graphql/subscriptions-over-http-plugin';
 import { createOperationsRouter, type Readiness } from './operations/operations-router';
-import { createPlayground, PLAYGROUND_ASSETS_PATH } from './playground/playground-router';
+import { createPlayground, PLAYGROUND_ASSETS_PATH, type PlaygroundExamples } from './playground/playground-router';
 
 /** The HTTP settings the config module resolves (defaults live there, not here). */
 export interface ApiConfig {
@@ -40,6 +40,8 @@ export interface ApiConfig {
   readonly maxBatchBytes: number;
   /** Serve GraphiQL on GET of the GraphQL path from a browser. */
   readonly playground: boolean;
+  /** Values the playground's example operations start with (the hub passes its demo data's). */
+  readonly playgroundExamples?: PlaygroundExamples;
   /** Serve the landing page (`/`) and the console (`/console`); default true. They only call the public API. */
   readonly console?: boolean;
   /** Where GraphQL is served, e.g. `/graphql`. */
@@ -207,7 +209,7 @@ export function createHttpApp(deps: HttpAppDeps): HttpApp {
     }),
   );
   if (config.playground) {
-    const playground = createPlayground();
+    const playground = createPlayground(config.playgroundExamples);
     app.use(playground.router);
     app.get(config.graphqlPath, playground.page);
   }

@@ -11,7 +11,7 @@ import { hashApiKey, isRole, LOG_REDACT_PATHS } from '../api/auth';
 import { C360Error, ConfigError } from '../graph-schema';
 import type { RawMessage, SourceKind, SubmitResult } from '../ingest';
 import { registerBenchCommand } from '../scripts/bench';
-import { readDemoFile, runDemo, writeDemoFiles } from '../scripts/demo';
+import { createDemoPlan, createProfile, readDemoFile, runDemo, writeDemoFiles } from '../scripts/demo';
 import { registerInfraCommands } from '../scripts/infra';
 import { registerConnectorCommands } from '../services/connect';
 import { registerCdcCommands } from './cdc-map-command';
@@ -90,6 +90,8 @@ export function buildProgram(): Command {
       const hub = await startHub(config, {
         logger,
         demo: (options) => runDemo({ ...options, batchSize: 500, progress: process.stdout.isTTY === true }),
+        // The playground's first examples then find a real demo customer instead of null.
+        ...(config.demo ? { playgroundExamples: demoExamples(config) } : {}),
       });
       if (config.demo) {
         process.stdout.write(
@@ -221,6 +223,11 @@ export function buildProgram(): Command {
   registerConnectorCommands(program, process.env);
   registerCdcCommands(program, process.env);
   return program;
+}
+
+export function demoExamples(config: C360Config): { email: string; customerId: string } {
+  const first = createProfile(createDemoPlan({ customers: config.demoCustomers, seed: config.demoSeed }), 0);
+  return { email: first.email, customerId: `Customer:${first.id}` };
 }
 
 /** Operating-system errors a user can act on, as one line (no stack trace). */

@@ -63,16 +63,25 @@ export interface Playground {
   readonly page: express.RequestHandler;
 }
 
-export function createPlayground(): Playground {
+/** Values the example operations start with: real ones from the data being served (the demo's first customer). */
+export interface PlaygroundExamples {
+  readonly email?: string;
+  readonly customerId?: string;
+}
+
+const escapeAttribute = (text: string) =>
+  text.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+export function createPlayground(examples: PlaygroundExamples = {}): Playground {
   const assets = loadAssets();
-  const html = readFileSync(path.join(__dirname, 'playground.html'), 'utf8').replace(
-    /\{\{asset:([\w.-]+)\}\}/g,
-    (_m, name: string) => {
+  const html = readFileSync(path.join(__dirname, 'playground.html'), 'utf8')
+    // A meta tag, not an inline script: the page's CSP allows scripts from 'self' only.
+    .replace('{{examples}}', escapeAttribute(JSON.stringify(examples)))
+    .replace(/\{\{asset:([\w.-]+)\}\}/g, (_m, name: string) => {
       const asset = assets.get(name);
       if (!asset) throw new TypeError(`playground.html references unknown asset ${name}`);
       return `${PLAYGROUND_ASSETS_PATH}/${asset.hash}/${name}`;
-    },
-  );
+    });
 
   const router = express.Router();
   router.get(`${PLAYGROUND_ASSETS_PATH}/:hash/:name`, (req: Request, res: Response, next: NextFunction) => {

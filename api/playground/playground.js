@@ -2,6 +2,13 @@
 // the operations a support agent or integrator needs first. Runs in the browser
 // as a plain script: Content-Security-Policy forbids inline scripts.
 (() => {
+  // Real values from the data being served (the hub fills them in for its demo data).
+  let start = {};
+  try {
+    start = JSON.parse(document.querySelector('meta[name="c360-examples"]')?.getAttribute('content') ?? '{}');
+  } catch {
+    start = {};
+  }
   const examples = [
     {
       query: `# Look a customer up by one of its identifiers: email, phone, userId, anonymousId, crmId, …
@@ -20,7 +27,7 @@ query CustomerByEmail($email: String!) {
   }
 }
 `,
-      variables: JSON.stringify({ email: 'ann@example.com' }, null, 2),
+      variables: JSON.stringify({ email: start.email ?? 'ann@example.com' }, null, 2),
     },
     {
       query: `# The 360° view: profile, identities, devices, accounts, orders, support contacts,
@@ -53,7 +60,7 @@ query Customer360($id: ID!) {
   }
 }
 `,
-      variables: JSON.stringify({ id: 'Customer:C0000001' }, null, 2),
+      variables: JSON.stringify({ id: start.customerId ?? 'Customer:C0000001' }, null, 2),
     },
     {
       query: `# Page through a customer's timeline, newest first. Run once, then copy

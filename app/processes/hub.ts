@@ -48,6 +48,8 @@ export interface HubDeps {
   readonly onApplied?: (applied: AppliedEvents) => void;
   /** Required when `config.demo` is set. */
   readonly demo?: DemoLoader;
+  /** Real values for the playground's examples (the demo data's first customer). */
+  readonly playgroundExamples?: { readonly email?: string; readonly customerId?: string };
 }
 
 /** Demo data is loaded once per data dir and seed; a restart does not reload it. */
@@ -98,6 +100,7 @@ export async function startHub(config: C360Config, deps: HubDeps): Promise<Hub> 
       maxEventBytes: config.maxEventBytes,
       maxBatchBytes: config.maxBatchBytes,
       playground: security.playground,
+      ...(deps.playgroundExamples ? { playgroundExamples: deps.playgroundExamples } : {}),
       graphqlPath: '/graphql',
       auth: security.auth,
       limits: security.limits,
