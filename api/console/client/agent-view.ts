@@ -73,7 +73,8 @@ const CARD_FIELDS = /* GraphQL */ `
     segments { id name }
   }`;
 const CARD_QUERY = `query Card($id: ID, $identifier: IdentifierInput) { customer(id: $id, identifier: $identifier) { ...Card } } ${CARD_FIELDS}`;
-const LIVE_CARD = `subscription LiveCard($id: ID!) { customerUpdated(id: $id) { ...Card } } ${CARD_FIELDS}`;
+// A signal only: the card is read again over HTTP, newest read wins (see loadCard).
+const LIVE_CARD = `subscription LiveCard($id: ID!) { customerUpdated(id: $id) { id } }`;
 const LIVE_HEALTH = `subscription LiveHealth($id: ID!) {
   healthChanged(customerId: $id) { id deviceId from to at reasons customerStatus }
 }`;
@@ -243,6 +244,8 @@ export function agentView(root: HTMLElement, customerId: string | null): () => v
       if (liveDot.dataset.state === 'refused') return;
       liveDot.dataset.state = s;
       liveDot.textContent = `live: ${s}`;
+      // Subscriptions do not replay what changed while the socket was (re)connecting: read the card again.
+      if (s === 'connected' && card) refreshCard();
     }),
   );
 
@@ -449,8 +452,13 @@ export function agentView(root: HTMLElement, customerId: string | null): () => v
     renderExplainForm(c);
   };
 
+  // Live signals (customerUpdated, healthChanged) and reconnects each read the card again; reads can
+  // come back out of order, so only the newest one issued is drawn — never an older view over a newer.
+  let cardReads = 0;
   const loadCard = async () => {
+    const read = ++cardReads;
     const data = await gql<{ customer: CustomerCard | null }>(CARD_QUERY, { id: customerId });
+    if (read !== cardReads) return card;
     if (!data.customer) {
       fill(header, h('h2', null, 'No such customer'), h('p', { class: 'muted' }, customerId));
       return null;
@@ -642,6 +650,9 @@ export function agentView(root: HTMLElement, customerId: string | null): () => v
   );
   cleanups.push(() => explainPicture.destroy());
 
+  // Bursts of signals become one read.
+  const refreshCard = debounce(() => void loadCard().catch((e) => toast(describeError(e), 'error')), 60);
+
   // A key whose roles may not watch customers (a marketer's) gets the card without live updates, said once, quietly.
   const liveRefused = (what: string) => (e: GraphQLRequestError) => {
     if (e.code === 'FORBIDDEN') {
@@ -664,12 +675,10 @@ export function agentView(root: HTMLElement, customerId: string | null): () => v
       void rest.then(() => requestAnimationFrame(() => performance.mark('c360:agent-view')));
       if (c.anonymous) return;
       cleanups.push(
-        subscribe<{ customerUpdated: CustomerCard | null }>(
+        subscribe<{ customerUpdated: { id: string } | null }>(
           LIVE_CARD,
           { id: c.id },
-          (d) => {
-            if (d.customerUpdated) renderCard(d.customerUpdated);
-          },
+          () => refreshCard(),
           liveRefused('Live card'),
         ),
         subscribe<{
@@ -691,7 +700,7 @@ export function agentView(root: HTMLElement, customerId: string | null): () => v
               ),
             );
             toast(`${t.deviceId} is now ${t.to}`, 'live');
-            void loadCard();
+            refreshCard();
           },
           liveRefused('Live health'),
         ),
