@@ -3,9 +3,7 @@
  * they came from and the original bytes, so nothing is ever lost silently and
  * an operator can fix the producer (or the mapping) and replay.
  */
-import { mkdirSync } from 'node:fs';
-import { open as openFile, readFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { createAppendLog, readAppendLog } from './append-log';
 import type { SourcePosition } from './hub-event';
 
 export interface DeadLetter {
@@ -29,42 +27,15 @@ export interface DeadLetterSink {
   close(): Promise<void>;
 }
 
-/** Embedded mode: an append-only NDJSON file, fsynced per write. */
+/** Embedded mode: an append-only NDJSON file, fsynced per write (a failed write fails its caller, who retries). */
 export function createFileDeadLetterSink(path: string): DeadLetterSink {
-  mkdirSync(dirname(path), { recursive: true });
-  let chain: Promise<void> = Promise.resolve();
+  const log = createAppendLog(path);
   return {
-    write(letters) {
-      if (letters.length === 0) return chain;
-      const text = letters.map((l) => JSON.stringify(l)).join('\n') + '\n';
-      // Appends are serialized so concurrent writers never interleave lines; a failed
-      // append fails its own caller (who retries) without poisoning later appends.
-      const done = chain.then(async () => {
-        const fh = await openFile(path, 'a');
-        try {
-          await fh.appendFile(text);
-          await fh.sync();
-        } finally {
-          await fh.close();
-        }
-      });
-      chain = done.catch(() => undefined);
-      return done;
-    },
-    close: () => chain,
+    write: (letters) => log.append(letters),
+    close: () => log.close(),
   };
 }
 
-export async function readDeadLetterFile(path: string): Promise<DeadLetter[]> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw e;
-  }
-  return text
-    .split('\n')
-    .filter((line) => line.length > 0)
-    .map((line) => JSON.parse(line) as DeadLetter);
+export function readDeadLetterFile(path: string): Promise<DeadLetter[]> {
+  return readAppendLog<DeadLetter>(path);
 }

@@ -1,3 +1,4 @@
+export * from './append-log';
 export * from './cdc-pipeline';
 export * from './cdc-truncate-gate';
 export * from './dead-letter';
@@ -9,3 +10,4 @@ export * from './hub-event';
 export * from './ingest-pipeline';
 export * from './pipeline';
 export * from './pipeline-metrics';
+export * from './serial-queue';

@@ -4,11 +4,10 @@
  * carry ids (customer, segment, audit ids) and counts — never the personal
  * values themselves, so the log holds nothing that forgetCustomer must erase.
  */
+
 import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
-import { appendFile, open, readFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import type { JsonObject } from '../../graph-schema';
+import { createAppendLog, readAppendLog } from '../../ingest/append-log';
 import type { Principal } from './roles';
 
 export type AuditOutcome = 'ok' | 'denied' | 'error';
@@ -37,40 +36,19 @@ export interface SecurityAuditLog {
   close(): Promise<void>;
 }
 
-/** Embedded mode: NDJSON in the data dir, appends serialized so lines never interleave. */
+/** Embedded mode: NDJSON in the data dir, appends serialized so lines never interleave; mutations fsynced. */
 export function createFileSecurityAuditLog(path: string): SecurityAuditLog {
-  mkdirSync(dirname(path), { recursive: true });
-  let tail: Promise<void> = Promise.resolve();
+  const log = createAppendLog(path);
   return {
     append(partial) {
       const entry: SecurityAuditEntry = { id: randomUUID(), at: new Date().toISOString(), ...partial };
-      const write = async () => {
-        await appendFile(path, `${JSON.stringify(entry)}\n`, 'utf8');
-        if (entry.kind === 'mutation') {
-          const handle = await open(path, 'r');
-          try {
-            await handle.datasync();
-          } finally {
-            await handle.close();
-          }
-        }
-      };
-      const result = tail.then(write, write);
-      tail = result.catch(() => undefined);
-      return result;
+      return log.append([entry], { sync: entry.kind === 'mutation' });
     },
     async list() {
-      await tail;
-      const text = await readFile(path, 'utf8').catch((e: NodeJS.ErrnoException) => {
-        if (e.code === 'ENOENT') return '';
-        throw e;
-      });
-      return text
-        .split('\n')
-        .filter((l) => l.trim() !== '')
-        .map((l) => JSON.parse(l) as SecurityAuditEntry);
+      await log.close();
+      return readAppendLog<SecurityAuditEntry>(path);
     },
-    close: () => tail,
+    close: () => log.close(),
   };
 }
 

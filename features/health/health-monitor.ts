@@ -10,7 +10,14 @@
  */
 import type { Logger } from 'pino';
 import { BatchBuilder, type GraphStore, type JsonObject, makeVersion, parseVertexId } from '../../graph-schema';
-import type { AppliedEvents, DeadLetter, DeadLetterSink, HubEvent, TelemetryEvent } from '../../ingest';
+import {
+  type AppliedEvents,
+  createSerialQueue,
+  type DeadLetter,
+  type DeadLetterSink,
+  type HubEvent,
+  type TelemetryEvent,
+} from '../../ingest';
 import type { StateEntry, StateStore } from '../../services/state';
 import type { ActionSink, HubAction } from '../actions';
 import { advanceDevice, type DeviceHealthState, type HealthTransition, initialDeviceState } from './device-health';
@@ -122,7 +129,7 @@ export function createHealthMonitor(deps: HealthMonitorDeps): HealthMonitor {
   const config = deps.config ?? DEFAULT_HEALTH_CONFIG;
   const logger = deps.logger.child({ component: 'health' });
   const now = deps.now ?? Date.now;
-  let queue: Promise<unknown> = Promise.resolve();
+  const queue = createSerialQueue();
 
   const loadDevice = async (id: string) => (await stateStore.get<DeviceHealthState>(DEVICES, id)) ?? null;
   const loadCustomerDevices = async (customerId: string): Promise<string[]> => {
@@ -284,11 +291,7 @@ export function createHealthMonitor(deps: HealthMonitorDeps): HealthMonitor {
     if (batch.size > 0) await deps.store.apply(batch.build());
   }
 
-  function enqueue<T>(work: () => Promise<T>): Promise<T> {
-    const run = queue.then(work);
-    queue = run.catch(() => undefined);
-    return run;
-  }
+  const enqueue = <T>(work: () => Promise<T>): Promise<T> => queue.run(work);
 
   return {
     onApplied(applied) {
@@ -303,9 +306,9 @@ export function createHealthMonitor(deps: HealthMonitorDeps): HealthMonitor {
       return s ? viewOf(s) : null;
     },
     customer: (customerId) => customerView(customerId.startsWith('Customer:') ? customerId : `Customer:${customerId}`),
-    idle: () => queue.then(() => undefined),
+    idle: () => queue.idle(),
     async close() {
-      await queue;
+      await queue.idle();
     },
   };
 }

@@ -3,9 +3,7 @@
  * what kinds of data and how many were erased — never the erased values or
  * keys, so the log itself holds nothing that should have been forgotten.
  */
-import { mkdirSync } from 'node:fs';
-import { appendFile, open, readFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { createAppendLog, readAppendLog } from '../../ingest';
 import { IdentityError } from './identity-error';
 
 export interface AuditEntry {
@@ -33,38 +31,16 @@ export interface AuditLog {
 
 /** Embedded mode: one JSON line per entry, fsynced before `append` resolves. */
 export function createFileAuditLog(path: string): AuditLog {
-  mkdirSync(dirname(path), { recursive: true });
-  let tail: Promise<void> = Promise.resolve();
+  const log = createAppendLog(path);
   return {
-    append(entry) {
-      const write = async () => {
-        try {
-          await appendFile(path, `${JSON.stringify(entry)}\n`, 'utf8');
-          const handle = await open(path, 'r');
-          try {
-            await handle.datasync();
-          } finally {
-            await handle.close();
-          }
-        } catch (e) {
-          throw new IdentityError('AUDIT_WRITE_FAILED', `AuditLog.append: cannot write ${path}`, { cause: e });
-        }
-      };
-      // Appends are serialized so concurrent entries never interleave within a line.
-      const result = tail.then(write, write);
-      tail = result.catch(() => undefined);
-      return result;
+    async append(entry) {
+      try {
+        await log.append([entry]);
+      } catch (e) {
+        throw new IdentityError('AUDIT_WRITE_FAILED', `AuditLog.append: cannot write ${path}`, { cause: e });
+      }
     },
-    async list() {
-      const text = await readFile(path, 'utf8').catch((e: NodeJS.ErrnoException) => {
-        if (e.code === 'ENOENT') return '';
-        throw e;
-      });
-      return text
-        .split('\n')
-        .filter((line) => line.trim() !== '')
-        .map((line) => JSON.parse(line) as AuditEntry);
-    },
+    list: () => readAppendLog<AuditEntry>(path),
   };
 }
 

@@ -30,7 +30,7 @@ import {
   type Version,
   versionTime,
 } from '../../graph-schema';
-import type { AppliedEvents } from '../../ingest';
+import { type AppliedEvents, createSerialQueue } from '../../ingest';
 import { createMemoryStateStore, type StateStore } from '../../services/state';
 import type { ActionSink, HubAction } from '../actions';
 import type { EmbeddedSegmentEvaluator } from './embedded-evaluator';
@@ -130,7 +130,7 @@ export function createLiveSegments(options: LiveSegmentsOptions): LiveSegments {
   const autoSchedule = options.autoSchedule ?? true;
   const maxTimerMs = options.maxTimerMs ?? 60_000;
 
-  let chain: Promise<unknown> = Promise.resolve();
+  const chain = createSerialQueue();
   let closed = false;
   let seq = 0;
   let lastTime = 0;
@@ -138,11 +138,7 @@ export function createLiveSegments(options: LiveSegmentsOptions): LiveSegments {
   let timer: NodeJS.Timeout | null = null;
 
   /** Everything that reads membership and writes it runs here, one piece at a time. */
-  function serial<T>(work: () => Promise<T>): Promise<T> {
-    const run = chain.then(work);
-    chain = run.catch(() => undefined);
-    return run;
-  }
+  const serial = <T>(work: () => Promise<T>): Promise<T> => chain.run(work);
 
   function nextVersion(key: string, notBefore: Version | null): { version: Version; at: number } {
     let at = Math.max(clock.now(), lastTime);
@@ -482,13 +478,13 @@ export function createLiveSegments(options: LiveSegmentsOptions): LiveSegments {
       });
     },
     tick,
-    idle: () => chain.then(() => undefined),
+    idle: () => chain.idle(),
     scheduled: () => due,
     async close() {
       closed = true;
       if (timer) clearTimeout(timer);
       timer = null;
-      await chain;
+      await chain.idle();
     },
   };
 }

@@ -23,7 +23,13 @@
  */
 import type { Logger } from 'pino';
 import { BatchBuilder, type GraphStore, type JsonValue, makeVersion, parseVertexId } from '../../graph-schema';
-import type { AppliedEvents, DeadLetter, DeadLetterSink, HubEvent } from '../../ingest';
+import {
+  type AppliedEvents,
+  createSerialQueue,
+  type DeadLetter,
+  type DeadLetterSink,
+  type HubEvent,
+} from '../../ingest';
 import type { StateEntry, StateStore } from '../../services/state';
 import { addToBucket, type Bucket, bucketStart, contributionsOf, eventTime, traitValue } from './trait-buckets';
 import { DEFAULT_TRAITS_CONFIG, type TraitsConfig } from './trait-config';
@@ -83,7 +89,7 @@ export function createComputedTraits(deps: ComputedTraitsDeps): ComputedTraits {
   const logger = deps.logger.child({ component: 'traits' });
   const now = deps.now ?? Date.now;
   let clock = NO_TIME;
-  let queue: Promise<unknown> = Promise.resolve();
+  const queue = createSerialQueue();
 
   /** Event time at which a customer's oldest bucket leaves a window → customers to re-evaluate then. */
   const expiries = new Map<number, Set<string>>();
@@ -118,12 +124,14 @@ export function createComputedTraits(deps: ComputedTraitsDeps): ComputedTraits {
   }
 
   // The clock and the window schedule come back from the state store before any batch is counted.
-  queue = (async () => {
-    clock = (await stateStore.get<number>(META, CLOCK_KEY)) ?? NO_TIME;
-    for await (const [customerId, state] of stateStore.entries<CustomerTraitState>(CUSTOMERS)) {
-      schedule(customerId, state);
-    }
-  })().catch((e: unknown) => logger.error({ err: e }, 'computed traits: state could not be loaded'));
+  queue
+    .run(async () => {
+      clock = (await stateStore.get<number>(META, CLOCK_KEY)) ?? NO_TIME;
+      for await (const [customerId, state] of stateStore.entries<CustomerTraitState>(CUSTOMERS)) {
+        schedule(customerId, state);
+      }
+    })
+    .catch((e: unknown) => logger.error({ err: e }, 'computed traits: state could not be loaded'));
 
   const emptyState = (): CustomerTraitState => ({ buckets: {}, written: {}, recent: {}, rev: 0 });
 
@@ -253,11 +261,7 @@ export function createComputedTraits(deps: ComputedTraitsDeps): ComputedTraits {
     return written;
   }
 
-  function enqueue<T>(work: () => Promise<T>): Promise<T> {
-    const run = queue.then(work);
-    queue = run.catch(() => undefined);
-    return run;
-  }
+  const enqueue = <T>(work: () => Promise<T>): Promise<T> => queue.run(work);
 
   return {
     onApplied(applied) {
@@ -271,9 +275,9 @@ export function createComputedTraits(deps: ComputedTraitsDeps): ComputedTraits {
       return (await stateStore.get<CustomerTraitState>(CUSTOMERS, id))?.written ?? {};
     },
     clock: () => (clock === NO_TIME ? null : clock),
-    idle: () => queue.then(() => undefined),
+    idle: () => queue.idle(),
     async close() {
-      await queue;
+      await queue.idle();
     },
   };
 }
