@@ -1,4 +1,5 @@
 export * from './batch';
+export * from './compare-byte-order';
 export * from './errors';
 export * from './graph-store';
 export * from './json';

@@ -3,7 +3,7 @@
  * sees is ours (base64url JSON tagged with the list it belongs to), so a cursor
  * from one list handed to another is a clean INVALID_CURSOR, not a store error.
  */
-import type { Neighbor, NeighborQuery, Page } from '../../graph-schema';
+import { compareByteOrder, type Neighbor, type NeighborQuery, type Page } from '../../graph-schema';
 import { ApiError } from '../api-errors';
 
 export const DEFAULT_PAGE_SIZE = 20;
@@ -70,7 +70,7 @@ export const isMergeState = (s: unknown): s is MergeState =>
 /** Store order for neighbours: edge label, then neighbour id in byte order (graph-store.ts). */
 function compareNeighbors(a: Neighbor, b: Neighbor): number {
   if (a.edge.label !== b.edge.label) return a.edge.label < b.edge.label ? -1 : 1;
-  return Buffer.compare(Buffer.from(a.vertex.id, 'utf8'), Buffer.from(b.vertex.id, 'utf8'));
+  return compareByteOrder(a.vertex.id, b.vertex.id);
 }
 
 /** The store queries that fetch the next page of a merged list for `owners`. */

@@ -1,4 +1,4 @@
-import type { Page, StoreKind } from '../../graph-schema';
+import { compareByteOrder, type Page, type StoreKind } from '../../graph-schema';
 import type { SegmentDefinition } from './segment-definition';
 
 export interface EvaluationTime {
@@ -34,6 +34,4 @@ export interface SegmentEvaluator {
 }
 
 /** UTF-8 byte order of ids, the order every store lists vertices in. */
-export function compareIds(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
-}
+export const compareIds = compareByteOrder;

@@ -7,6 +7,7 @@ import { open, type RootDatabase } from 'lmdb';
 import type { Logger } from 'pino';
 import {
   type ApplyResult,
+  compareByteOrder,
   decodePageCursor,
   type Edge,
   type EdgeLabel,
@@ -34,7 +35,6 @@ import {
   visibleProps,
   visibleVersion,
 } from '../../../graph-schema';
-import { compareByteOrder } from './compare-byte-order';
 import {
   type AdjacencyDirection,
   type EmbeddedLayout,

@@ -1,4 +1,3 @@
-export { compareByteOrder } from './compare-byte-order';
 export { LAYOUT_VERSION, MAX_VERTEX_ID_BYTES } from './embedded-layout';
 export { createEmbeddedStore, type EmbeddedGraphStore, type EmbeddedStoreOptions } from './embedded-store';
 export { EmbeddedStoreError, type EmbeddedStoreErrorCode } from './embedded-store-error';

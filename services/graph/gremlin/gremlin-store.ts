@@ -12,6 +12,7 @@ import type * as gremlin from 'gremlin';
 import type { Logger } from 'pino';
 import {
   type ApplyResult,
+  compareByteOrder,
   decodePageCursor,
   type Edge,
   type EdgeLabel,
@@ -398,9 +399,7 @@ function countsOf(value: unknown): Record<string, number> {
   return out;
 }
 
-function byteOrder(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
-}
+const byteOrder = compareByteOrder;
 
 function checkPage(operation: string, page: PageRequest): void {
   if (!Number.isInteger(page.first) || page.first < 0) {
