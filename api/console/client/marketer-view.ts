@@ -26,7 +26,7 @@ const LIVE = `subscription Membership($id: ID!) {
   segmentMembershipChanged(segmentId: $id) { id customerId entered at }
 }`;
 
-type RowKind = 'trait' | 'event' | 'order' | 'device' | 'shares';
+type RowKind = 'trait' | 'event' | 'order' | 'health' | 'device' | 'shares';
 const OPS = ['eq', 'neq', 'gt', 'gte', 'lt', 'lte', 'in', 'startsWith', 'exists', 'notExists'];
 
 /** A typed form value: numbers as numbers, lists for in/notIn. */
@@ -66,6 +66,8 @@ export function describeDefinition(d: unknown): string {
       return `${window(o)} ${String(o.name ?? o.type ?? 'events')}${o.within ? ` in ${o.within}` : ''}`;
     case 'order':
       return `${window(o)} ${o.status ? `${o.status} ` : ''}orders${o.within ? ` in ${o.within}` : ''}`;
+    case 'health':
+      return `a ${String(o.status)} device`;
     case 'device':
       return `a device with ${((o.where as Record<string, unknown>[]) ?? []).map(test).join(', ')}`;
     case 'shares':
@@ -130,6 +132,16 @@ function makeRow(kind: RowKind, onRemove: (row: Row) => void): Row {
         if (atLeast.value !== '') e.atLeast = Number(atLeast.value);
         return { [kind]: e };
       };
+      break;
+    }
+    case 'health': {
+      const status = h(
+        'select',
+        { 'data-role': 'status' },
+        ['RED', 'AMBER', 'GREEN'].map((v) => h('option', { value: v }, v)),
+      );
+      body = [field('uses a device whose health is', status)];
+      read = () => ({ health: { status: status.value } });
       break;
     }
     case 'device': {
@@ -364,12 +376,16 @@ export function marketerView(root: HTMLElement): () => void {
   formPane.addEventListener('input', schedulePreview);
   formPane.addEventListener('change', schedulePreview);
 
-  const adders = (['trait', 'event', 'order', 'device', 'shares'] as const).map((k) =>
-    h(
-      'button',
-      { type: 'button', class: 'secondary', 'data-testid': `add-${k}`, onclick: () => addRow(k) },
-      `+ ${k === 'shares' ? 'relationship' : k === 'device' ? 'device health' : k === 'event' ? 'behaviour' : k}`,
-    ),
+  const labels: Record<RowKind, string> = {
+    trait: '+ trait',
+    event: '+ behaviour',
+    order: '+ order',
+    health: '+ device health',
+    device: '+ device indicator',
+    shares: '+ relationship',
+  };
+  const adders = (['trait', 'event', 'order', 'health', 'device', 'shares'] as const).map((k) =>
+    h('button', { type: 'button', class: 'secondary', 'data-testid': `add-${k}`, onclick: () => addRow(k) }, labels[k]),
   );
   fill(
     formPane,

@@ -283,6 +283,17 @@ describe('the console in a real browser, against a real demo hub', () => {
     await saved.waitFor();
     expect(await saved.locator('[data-testid=segment-size]').textContent()).toBe(String(previewSegment.count));
     await shot(page, 'console-marketer.png');
+
+    // Device health as a condition: the form's row is the API's { health: { status } }.
+    const red = await h.gql<{ previewSegment: { count: number } }>(
+      API_KEYS.marketer,
+      'query { previewSegment(definition: { health: { status: RED } }) { count } }',
+    );
+    const removers = page.locator('[data-testid=conditions] .cond button');
+    while ((await removers.count()) > 0) await removers.first().click();
+    await page.locator('[data-testid=add-health]').click();
+    await page.locator(`[data-testid=preview-count][data-count="${red.previewSegment.count}"]`).waitFor();
+    expect(await page.locator('[data-testid=definition-json]').inputValue()).toContain('"health"');
     await context.close();
   });
 
