@@ -15,7 +15,12 @@ import { type AuthConfig, type Authenticator, createAuthenticator } from './auth
 import { createCorsMiddleware } from './auth/cors';
 import type { ModulePolicy } from './auth/field-policy';
 import { createQueryLimitsPlugin, depthLimitRule } from './auth/query-limits';
-import { createCollectorRateLimit, createGraphQLRateLimit } from './auth/rate-limiters';
+import {
+  createCollectorRateLimit,
+  createGraphQLRateLimit,
+  createOperationBudget,
+  type OperationBudget,
+} from './auth/rate-limiters';
 import { DEMO_PRINCIPAL, type Principal } from './auth/roles';
 import type { SecurityContext } from './auth/secure-schema';
 import type { SecurityAuditLog } from './auth/security-audit-log';
@@ -102,6 +107,8 @@ export interface HttpApp {
   /** Verifies credentials (HTTP headers, graphql-ws connection_init payloads). */
   readonly authenticator: Authenticator;
   readonly limits: ApiLimits;
+  /** The per-principal operation budget HTTP uses; the WebSocket transport draws on the same one. */
+  readonly budget: OperationBudget;
   readonly logger: Logger;
   /** Starts the GraphQL server (schema, plugins); startHttpServer calls it before listening. Idempotent. */
   start(): Promise<void>;
@@ -216,13 +223,15 @@ export function createHttpApp(deps: HttpAppDeps): HttpApp {
   if (config.console !== false) app.use(createConsoleRouter());
   // Apollo must be started before its middleware exists; until then GraphQL answers 503.
   let graphql: express.RequestHandler | null = null;
+  // One budget per principal for HTTP and WebSocket operations alike.
+  const operations = createOperationBudget(limits.rateLimitPerMinute);
   const passThrough: express.RequestHandler = (_req, _res, next) => next();
   app.all(
     config.graphqlPath,
     createCorsMiddleware(limits.corsOrigins),
     // Credentials first: nothing of an unauthenticated request is parsed or executed.
     createAuthMiddleware(authenticator, logger),
-    limits.rateLimitPerMinute > 0 ? createGraphQLRateLimit(limits.rateLimitPerMinute) : passThrough,
+    limits.rateLimitPerMinute > 0 ? createGraphQLRateLimit(limits.rateLimitPerMinute, operations.store) : passThrough,
     express.json({ limit: limits.maxBodyBytes }),
     (req, res, next) => {
       if (graphql) return graphql(req, res, next);
@@ -258,6 +267,7 @@ export function createHttpApp(deps: HttpAppDeps): HttpApp {
     createContext,
     authenticator,
     limits,
+    budget: operations.budget,
     logger,
     start() {
       starting ??= apollo.start().then(() => {

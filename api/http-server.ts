@@ -52,7 +52,8 @@ export async function startHttpServer(http: HttpApp, options: HttpServerOptions)
     authenticator: http.authenticator,
     schema: http.schema,
     limits: http.limits,
-    createContext: (principal) => http.createContext(principal),
+    budget: http.budget,
+    createContext: (principal, deadlineMs) => http.createContext(principal, deadlineMs),
     logger: http.logger,
   });
   const ws = options.subscriptions

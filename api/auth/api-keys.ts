@@ -52,11 +52,12 @@ export function createApiKeyVerifier(keys: readonly ApiKeyConfig[]): ApiKeyVerif
     if (hash === null || !isApiKeyHash(hash)) {
       throw new TypeError(`API key ${k.name}: needs keyHash (sha256:<64 hex>) or key`);
     }
-    const expiresAtMs = k.expiresAt ? Date.parse(k.expiresAt) : null;
+    const parsed = k.expiresAt ? Date.parse(k.expiresAt) : null;
+    const expiresAtMs = parsed !== null && Number.isFinite(parsed) ? parsed : null;
     return {
       digest: Buffer.from(hash.slice('sha256:'.length), 'hex'),
-      principal: createPrincipal('apiKey', `apiKey:${k.name}`, k.name, k.roles),
-      expiresAtMs: expiresAtMs !== null && Number.isFinite(expiresAtMs) ? expiresAtMs : null,
+      principal: createPrincipal('apiKey', `apiKey:${k.name}`, k.name, k.roles, expiresAtMs),
+      expiresAtMs,
     };
   });
   return {

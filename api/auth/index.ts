@@ -59,7 +59,12 @@ export {
   safeOperationCost,
   tooComplexError,
 } from './query-limits';
-export { createCollectorRateLimit, createGraphQLRateLimit } from './rate-limiters';
+export {
+  createCollectorRateLimit,
+  createGraphQLRateLimit,
+  createOperationBudget,
+  type OperationBudget,
+} from './rate-limiters';
 export {
   createPrincipal,
   DEMO_PRINCIPAL,

@@ -93,6 +93,7 @@ export function createJwtVerifier(config: JwtConfig): JwtVerifier {
         `jwt:${payload.iss}|${sub}`,
         sub,
         rolesFromClaim(claimAt(payload, config.rolesClaim)),
+        typeof payload.exp === 'number' ? payload.exp * 1000 : null,
       );
     },
   };

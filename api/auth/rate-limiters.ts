@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Request, RequestHandler, Response } from 'express';
-import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
+import { ipKeyGenerator, MemoryStore, rateLimit } from 'express-rate-limit';
 import { principalOf } from './authenticate-request';
 
 const WINDOW_MS = 60_000;
@@ -17,10 +17,36 @@ function clientAddress(req: Request): string {
   return ipKeyGenerator(req.ip ?? 'unknown');
 }
 
-export function createGraphQLRateLimit(perMinute: number): RequestHandler {
+/**
+ * One per-principal budget for GraphQL on every transport: HTTP requests and graphql-ws
+ * operations count against the same store, so a client cannot escape its limit by
+ * switching to the WebSocket.
+ */
+export interface OperationBudget {
+  /** Counts one operation; false when the principal is over its limit for the current minute. */
+  take(principalId: string): Promise<boolean>;
+}
+
+/** The store is initialized by the HTTP middleware built over it (createGraphQLRateLimit). */
+export function createOperationBudget(perMinute: number): { budget: OperationBudget; store: MemoryStore } {
+  const store = new MemoryStore();
+  return {
+    store,
+    budget: {
+      async take(principalId) {
+        if (perMinute <= 0) return true;
+        const { totalHits } = await store.increment(principalId);
+        return totalHits <= perMinute;
+      },
+    },
+  };
+}
+
+export function createGraphQLRateLimit(perMinute: number, store?: MemoryStore): RequestHandler {
   return rateLimit({
     windowMs: WINDOW_MS,
     limit: perMinute,
+    ...(store ? { store } : {}),
     standardHeaders: 'draft-8',
     legacyHeaders: false,
     keyGenerator: (req: Request, res: Response) => principalOf(res)?.id ?? `ip:${clientAddress(req)}`,

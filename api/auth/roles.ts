@@ -24,11 +24,19 @@ export interface Principal {
   readonly roles: ReadonlySet<Role>;
   /** True when the principal may see raw personal data (holds a PII role). */
   readonly pii: boolean;
+  /** When the credential stops being valid (API key expiresAt, JWT exp); null: it does not expire. */
+  readonly expiresAtMs: number | null;
 }
 
-export function createPrincipal(kind: PrincipalKind, id: string, name: string, roles: Iterable<Role>): Principal {
+export function createPrincipal(
+  kind: PrincipalKind,
+  id: string,
+  name: string,
+  roles: Iterable<Role>,
+  expiresAtMs: number | null = null,
+): Principal {
   const set = new Set(roles);
-  return { id, name, kind, roles: set, pii: PII_ROLES.some((r) => set.has(r)) };
+  return { id, name, kind, roles: set, pii: PII_ROLES.some((r) => set.has(r)), expiresAtMs };
 }
 
 /**

@@ -5,25 +5,43 @@
  * depth limit, then checked for cost and introspection before it executes.
  * Field policies apply through the shared secured schema.
  */
-import { type ExecutionArgs, GraphQLError, type GraphQLSchema, parse, specifiedRules, validate } from 'graphql';
+import {
+  type ExecutionArgs,
+  GraphQLError,
+  type GraphQLSchema,
+  getOperationAST,
+  parse,
+  specifiedRules,
+  validate,
+} from 'graphql';
 import type { Logger } from 'pino';
 import type { ApiLimits } from './api-limits';
 import { AuthError } from './auth-error';
 import { type Authenticator, credentialsFromParams } from './authenticator';
 import { depthLimitRule, mayIntrospect, safeOperationCost, tooComplexError, usesIntrospection } from './query-limits';
+import type { OperationBudget } from './rate-limiters';
 import type { Principal } from './roles';
 
 export interface SubscriptionSecurityDeps {
   readonly authenticator: Authenticator;
   readonly schema: GraphQLSchema;
   readonly limits: ApiLimits;
-  readonly createContext: (principal: Principal) => unknown;
+  /** The per-principal operation budget HTTP draws on too. */
+  readonly budget: OperationBudget;
+  /** `deadlineMs` for queries and mutations (HTTP's time limit); subscriptions live as long as the socket. */
+  readonly createContext: (principal: Principal, deadlineMs?: number) => unknown;
+  readonly now?: () => number;
   readonly logger: Logger;
 }
 
 interface ConnectionLike {
   readonly connectionParams?: Readonly<Record<string, unknown>>;
+  /** graphql-ws hands the ws socket here (graphql-ws/use/ws). */
+  readonly extra?: { readonly socket?: { close(code: number, reason: string): void } };
 }
+
+/** graphql-ws closes a socket whose credentials are refused with 4403 Forbidden; expiry is a refusal too. */
+const FORBIDDEN_CLOSE = 4403;
 
 interface SubscribePayload {
   readonly query: string;
@@ -34,10 +52,20 @@ interface SubscribePayload {
 export function createSubscriptionSecurity(deps: SubscriptionSecurityDeps) {
   const principals = new WeakMap<object, Principal>();
   const rules = [...specifiedRules, depthLimitRule(deps.limits.maxDepth)];
+  const now = deps.now ?? Date.now;
   return {
     async onConnect(ctx: ConnectionLike): Promise<boolean> {
       try {
-        principals.set(ctx, await deps.authenticator.authenticate(credentialsFromParams(ctx.connectionParams)));
+        const principal = await deps.authenticator.authenticate(credentialsFromParams(ctx.connectionParams));
+        principals.set(ctx, principal);
+        // The same credential lifetime as HTTP: the socket closes when the key or token expires.
+        if (principal.expiresAtMs !== null) {
+          const timer = setTimeout(
+            () => ctx.extra?.socket?.close(FORBIDDEN_CLOSE, 'Forbidden: credentials expired'),
+            Math.max(0, principal.expiresAtMs - now()),
+          );
+          timer.unref();
+        }
         return true;
       } catch (e) {
         if (!(e instanceof AuthError)) throw e;
@@ -45,9 +73,23 @@ export function createSubscriptionSecurity(deps: SubscriptionSecurityDeps) {
         return false;
       }
     },
-    onSubscribe(ctx: ConnectionLike, _id: string, payload: SubscribePayload): ExecutionArgs | readonly GraphQLError[] {
+    async onSubscribe(
+      ctx: ConnectionLike,
+      _id: string,
+      payload: SubscribePayload,
+    ): Promise<ExecutionArgs | readonly GraphQLError[]> {
       const principal = principals.get(ctx);
       if (!principal) return [new GraphQLError('Authentication required', { extensions: { code: 'UNAUTHENTICATED' } })];
+      if (principal.expiresAtMs !== null && now() >= principal.expiresAtMs) {
+        return [new GraphQLError('Credentials expired', { extensions: { code: 'UNAUTHENTICATED' } })];
+      }
+      if (!(await deps.budget.take(principal.id))) {
+        return [
+          new GraphQLError('Too many requests; retry after the Retry-After delay.', {
+            extensions: { code: 'RATE_LIMITED' },
+          }),
+        ];
+      }
       let document: ReturnType<typeof parse>;
       try {
         document = parse(payload.query, { maxTokens: 10_000 });
@@ -68,12 +110,15 @@ export function createSubscriptionSecurity(deps: SubscriptionSecurityDeps) {
         payload.operationName ?? undefined,
       );
       if (cost !== null && cost > deps.limits.maxComplexity) return [tooComplexError(cost, deps.limits.maxComplexity)];
+      // Queries and mutations sent over the socket get HTTP's time limit; a subscription lives with the socket.
+      const operation = getOperationAST(document, payload.operationName ?? undefined);
+      const deadlineMs = operation?.operation === 'subscription' ? undefined : now() + deps.limits.timeoutMs;
       return {
         schema: deps.schema,
         document,
         variableValues: payload.variables ?? undefined,
         operationName: payload.operationName ?? undefined,
-        contextValue: deps.createContext(principal),
+        contextValue: deps.createContext(principal, deadlineMs),
       };
     },
   };
