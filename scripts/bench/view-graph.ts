@@ -43,6 +43,7 @@ import {
 } from '../demo/demo-vocabulary';
 import { createPrng, hash32, type Prng } from '../demo/prng';
 import type { ScenarioResult } from './bench-result';
+import { measureAgentViews, spreadCustomerIds } from './console-bench';
 import { diskUsageBytes } from './disk-usage';
 import { peakRssMiB } from './machine';
 import { runTsChild } from './run-child';
@@ -466,7 +467,6 @@ export async function viewGraphScenario(root: string, options: ViewGraphScenario
       });
       // The console's agent view over the same graph, in a real browser (page weight, first render).
       // Imported here: this file is also the loader child's entry point, which needs none of it.
-      const { measureAgentViews, spreadCustomerIds } = await import('./console-bench');
       const apiKey = (hub.graphqlHeaders.authorization ?? '').replace(/^Bearer /, '');
       const runs = options.consoleRuns ?? 5;
       const measured = await measureAgentViews({
