@@ -60,6 +60,7 @@ import { createSegmentsModule } from '../features/segments/graphql';
 import { ConfigError, type GraphStore, setDefaultPhoneRegion } from '../graph-schema';
 import {
   type AppliedEvents,
+  countingDeadLetters,
   createCdcPipeline,
   createFileDeadLetterSink,
   createGraphWriter,
@@ -413,7 +414,8 @@ export async function wire(config: C360Config, options: WireOptions): Promise<Wi
       store: writerStore,
       logger,
       actions,
-      deadLetters,
+      // The pipeline counts its own letters; the features' (TOO_LATE) are counted here.
+      deadLetters: countingDeadLetters(deadLetters, metrics.deadLettered),
       changes,
       stateStore,
       notifyChanged,

@@ -27,6 +27,24 @@ export interface DeadLetterSink {
   close(): Promise<void>;
 }
 
+/**
+ * Letters written by something other than the pipeline (features dead-lettering TOO_LATE
+ * events) are counted in the same metric the pipeline's letters are: an operator's
+ * dashboard and alert see every dead letter, whoever wrote it.
+ */
+export function countingDeadLetters(
+  sink: DeadLetterSink,
+  counter: { inc(labels: { source: string; reason: string }): void },
+): DeadLetterSink {
+  return {
+    async write(letters) {
+      await sink.write(letters);
+      for (const l of letters) counter.inc({ source: l.position.source, reason: l.code });
+    },
+    close: () => sink.close(),
+  };
+}
+
 /** Embedded mode: an append-only NDJSON file, fsynced per write (a failed write fails its caller, who retries). */
 export function createFileDeadLetterSink(path: string): DeadLetterSink {
   const log = createAppendLog(path);

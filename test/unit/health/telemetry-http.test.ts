@@ -96,6 +96,16 @@ describe('POST /v1/telemetry on the hub', () => {
     expect(device).toMatchObject({ healthStatus: 'RED', healthSince: T0 + 5 * MIN });
   });
 
+  it('a reading too late for health is dead-lettered TOO_LATE and counted in the metrics like every dead letter', async () => {
+    // The device's newest reading is at minute 20; minute 1 is beyond the 15-minute lateness.
+    expect((await post(reading(1, 300))).status).toBe(200);
+    const metrics = await waitFor(async () => {
+      const text = await (await fetch(`${hub.url}/metrics`)).text();
+      return /c360_events_dead_lettered_total\{source="telemetry",reason="TOO_LATE"\} 1/.test(text) ? text : null;
+    });
+    expect(metrics).toContain('reason="TOO_LATE"');
+  });
+
   it('refuses a missing or wrong write key, and a readings field that is not a list', async () => {
     expect((await post(reading(30, 1), null)).status).toBe(401);
     expect((await post(reading(30, 1), 'wrong')).status).toBe(401);
