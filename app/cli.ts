@@ -4,12 +4,19 @@
  * to createConfig, which validates it.
  */
 import { randomBytes } from 'node:crypto';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import pino, { type Logger } from 'pino';
 import { hashApiKey, isRole, LOG_REDACT_PATHS } from '../api/auth';
 import { C360Error, ConfigError } from '../graph-schema';
-import type { RawMessage, SourceKind, SubmitResult } from '../ingest';
+import {
+  type RawMessage,
+  readDeadLetters,
+  replayDeadLetters,
+  type SourceKind,
+  type StoredDeadLetter,
+  type SubmitResult,
+} from '../ingest';
 import { registerBenchCommand } from '../scripts/bench';
 import { createDemoPlan, createProfile, readDemoFile, runDemo, writeDemoFiles } from '../scripts/demo';
 import { registerInfraCommands } from '../scripts/infra';
@@ -160,6 +167,8 @@ export function buildProgram(): Command {
       }
     });
 
+  registerDeadLetterCommands(program);
+
   storeOptions(program.command('replay'))
     .description('apply NDJSON files through the ingest pipeline (the format `c360 seed --out` writes)')
     .addOption(
@@ -223,6 +232,93 @@ export function buildProgram(): Command {
   registerConnectorCommands(program, process.env);
   registerCdcCommands(program, process.env);
   return program;
+}
+
+/** `c360 dead-letters list|show|replay`: the embedded store's dead letters, worked by an operator. */
+function registerDeadLetterCommands(program: Command): void {
+  const group = program
+    .command('dead-letters')
+    .description("list, show and replay the embedded store's dead letters (<data dir>/dead-letters.ndjson)");
+  const paths = (config: C360Config) => {
+    if (config.kafkaBrokers.length > 0) {
+      throw new ConfigError(
+        'C360_KAFKA_BROKERS',
+        `with Kafka the dead letters are records on the topic ${config.topics.dlq} (reason and position in c360-dlq-* headers, original bytes as the value); these commands work the embedded store's file`,
+      );
+    }
+    return {
+      letters: join(config.dataDir, 'dead-letters.ndjson'),
+      replayed: join(config.dataDir, 'dead-letters.replayed.ndjson'),
+    };
+  };
+  const filterOf = (flags: Record<string, string | undefined>) => {
+    const sinceMs = flags.since === undefined ? undefined : Date.parse(flags.since);
+    if (sinceMs !== undefined && Number.isNaN(sinceMs)) {
+      throw new ConfigError('--since', `must be an ISO date or time, got ${flags.since}`);
+    }
+    return { ...(flags.reason ? { reason: flags.reason } : {}), ...(sinceMs !== undefined ? { sinceMs } : {}) };
+  };
+  const brief = (l: StoredDeadLetter) => ({
+    id: l.id,
+    at: new Date(l.at).toISOString(),
+    reason: l.code,
+    message: l.message,
+    source: l.position.source,
+    position: l.position,
+    replayedAt: l.replayedAt === null ? null : new Date(l.replayedAt).toISOString(),
+  });
+
+  storeOptions(group.command('list'))
+    .description('one JSON line per letter: id, time, reason, message, where it came from, whether replayed')
+    .option('--reason <code>', 'only this reason (e.g. UNMAPPED_TABLE, INVALID_JSON, TOO_LATE)')
+    .option('--since <iso>', 'only letters dead-lettered at or after this time')
+    .option('--limit <n>', 'at most this many (newest last)', '100')
+    .action(async (flags: Record<string, string | undefined>) => {
+      const { reason, since, limit, ...rest } = flags;
+      const config = configFrom(rest);
+      const p = paths(config);
+      const letters = await readDeadLetters(p.letters, p.replayed, filterOf({ reason, since }));
+      for (const l of letters.slice(-Number(limit ?? 100))) process.stdout.write(`${JSON.stringify(brief(l))}\n`);
+    });
+
+  storeOptions(group.command('show'))
+    .description('one letter in full, with its original bytes decoded as text')
+    .argument('<id>', 'the id `list` prints')
+    .action(async (id: string, flags: Record<string, string | undefined>) => {
+      const config = configFrom(flags);
+      const p = paths(config);
+      const letter = (await readDeadLetters(p.letters, p.replayed)).find((l) => l.id === id);
+      if (!letter) throw new ConfigError('<id>', `no dead letter ${id} in ${p.letters}`);
+      const original =
+        letter.originalBase64 === null ? null : Buffer.from(letter.originalBase64, 'base64').toString('utf8');
+      process.stdout.write(
+        `${JSON.stringify({ ...brief(letter), eventId: letter.eventId ?? null, original }, null, 2)}\n`,
+      );
+    });
+
+  storeOptions(group.command('replay'))
+    .description('replay letters not yet replayed through the pipeline; still-bad ones are dead-lettered again')
+    .option('--reason <code>', 'only this reason')
+    .option('--since <iso>', 'only letters dead-lettered at or after this time')
+    .action(async (flags: Record<string, string | undefined>) => {
+      const { reason, since, ...rest } = flags;
+      const config = configFrom(rest);
+      const logger = makeLogger(config);
+      const p = paths(config);
+      const letters = await readDeadLetters(p.letters, p.replayed, {
+        ...filterOf({ reason, since }),
+        includeReplayed: false,
+      });
+      // The worker's wiring without its consumer: replayed events drive the same features as ingest.
+      const w = await wire(config, { role: 'worker', logger });
+      w.startFeatures();
+      try {
+        const result = await replayDeadLetters(letters, (w.ingest as Ingest).pipeline, p.replayed);
+        process.stdout.write(`${JSON.stringify(result)}\n`);
+      } finally {
+        await w.close();
+      }
+    });
 }
 
 export function demoExamples(config: C360Config): { email: string; customerId: string } {

@@ -2,6 +2,7 @@ export * from './append-log';
 export * from './cdc-pipeline';
 export * from './cdc-truncate-gate';
 export * from './dead-letter';
+export * from './dead-letter-ops';
 export * from './dedupe';
 export * from './errors';
 export * from './event-mapper';
