@@ -34,6 +34,8 @@ export const analyticsTypeDefs = /* GraphQL */ `
   which run produced it.
   """
   type Analytics {
+    # Every question is nullable: one that fails (a run error, a timeout) is null with an
+    # error at its own path while the others still answer.
     "The most central vertices of a label by the chosen measure."
     centrality(
       "Degree (neighbour count), PageRank (influence) or betweenness (brokerage)."
@@ -42,7 +44,7 @@ export const analyticsTypeDefs = /* GraphQL */ `
       label: String
       "How many, 1..100 (default 10)."
       first: Int
-    ): CentralityResult!
+    ): CentralityResult
     "The largest communities: Louvain (densely knit groups: households, rings) or connected components."
     communities(
       "The community algorithm."
@@ -51,7 +53,7 @@ export const analyticsTypeDefs = /* GraphQL */ `
       first: Int
       "Only count and list members of this label (all labels when absent)."
       label: String
-    ): CommunityResult!
+    ): CommunityResult
     "How two vertices (customers, devices, orders, …) are connected: one shortest path, or null if none within maxDepth."
     shortestPath(
       "Vertex id to start from."
@@ -69,7 +71,7 @@ export const analyticsTypeDefs = /* GraphQL */ `
       first: Int
       "Similarity measure (default JACCARD)."
       measure: SimilarityMeasure
-    ): [SimilarCustomer!]!
+    ): [SimilarCustomer!]
     "Products most often in the same orders as this one."
     productsBoughtTogether(
       "A product id (Product:<id>)."
@@ -78,12 +80,12 @@ export const analyticsTypeDefs = /* GraphQL */ `
       first: Int
       "Similarity measure over the orders (default JACCARD)."
       measure: SimilarityMeasure
-    ): [ProductAffinity!]!
+    ): [ProductAffinity!]
     "Recent algorithm runs, newest first, with their status and progress."
     runs(
       "How many, 1..50 (default 20)."
       first: Int
-    ): [AnalyticsRun!]!
+    ): [AnalyticsRun!]
   }
 
   "Centrality measures."

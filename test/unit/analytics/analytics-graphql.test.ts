@@ -38,6 +38,23 @@ describe('GraphQL analytics module', () => {
   });
   afterAll(() => close());
 
+  test('one failing analytics field is null with its own error; the others still answer', async () => {
+    const { status, body } = await api.gql<{
+      analytics: { centrality: unknown; communities: { count: number } | null };
+    }>(
+      `{
+        analytics {
+          centrality(kind: DEGREE, first: 0) { run { status } }
+          communities(kind: COMPONENTS, first: 5, label: "Customer") { count }
+        }
+      }`,
+    );
+    expect(status).toBe(200);
+    expect(body.data?.analytics.centrality).toBeNull();
+    expect(body.data?.analytics.communities?.count).toBeGreaterThan(0);
+    expect(body.errors?.map((e) => (e as { path?: unknown }).path)).toEqual([['analytics', 'centrality']]);
+  });
+
   test('centrality, communities, paths, similarity and runs in one query', async () => {
     const { status, body } = await api.gql<{
       analytics: {
