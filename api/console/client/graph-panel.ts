@@ -160,7 +160,13 @@ export function createGraphPanel(options: GraphPanelOptions = {}): GraphPanel {
   const canvas = h('div', { class: 'graph-canvas' });
   const tip = h('div', { class: 'graph-tip', hidden: true });
   const stats = h('div', { class: 'graph-stats', 'data-testid': options.testId ? `${options.testId}-stats` : null });
-  const element = h('div', { class: 'graph', 'data-testid': options.testId, 'data-nodes': 0 }, canvas, tip, stats);
+  const element = h(
+    'div',
+    { class: 'graph', role: 'figure', 'data-testid': options.testId, 'data-nodes': 0 },
+    canvas,
+    tip,
+    stats,
+  );
   let cy: Core | null = null;
   const pending: (() => void)[] = [];
   // Where a node is drawn, in CSS pixels of the canvas: browser tests click it with a real mouse.
@@ -206,6 +212,15 @@ export function createGraphPanel(options: GraphPanelOptions = {}): GraphPanel {
     const n = cy.nodes().filter((x) => !x.data('group')).length;
     element.dataset.nodes = String(n);
     stats.textContent = `${n} nodes · ${cy.edges().length} edges`;
+    // A canvas says nothing to a screen reader: name what is drawn.
+    const labels = new Map<string, number>();
+    cy.nodes().forEach((x) => {
+      if (!x.data('group')) labels.set(x.data('label'), (labels.get(x.data('label')) ?? 0) + 1);
+    });
+    element.setAttribute(
+      'aria-label',
+      `Graph of ${n} nodes: ${[...labels].map(([l, c]) => `${c} ${l}`).join(', ')}; ${cy.edges().length} edges`,
+    );
   };
 
   const layout = (eles?: cytoscape.Collection, fit = true) => {
