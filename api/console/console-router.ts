@@ -11,6 +11,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import express, { type NextFunction, type Request, type Response } from 'express';
+import { C360Error } from '../../graph-schema';
 
 export const CONSOLE_PATH = '/console';
 export const CONSOLE_ASSETS_PATH = '/console/assets';
@@ -48,12 +49,29 @@ function asset(name: string, type: string, body: Buffer): Asset {
   return { name, hash, type, body, gzip: gzipSync(body, { level: 9 }) };
 }
 
+/** The console's pages could not be built (a broken install, a syntax error in client/). Not retriable. */
+export class ConsoleBuildError extends C360Error {
+  override name = 'ConsoleBuildError';
+  constructor(message: string, cause: unknown) {
+    super(message, { code: 'CONSOLE_BUILD_FAILED', cause });
+  }
+}
+
 /** The console bundle: client/main.ts with cytoscape and graphql-ws, minified. */
 async function bundleClient(): Promise<Buffer> {
+  const entry = path.join(__dirname, 'client', 'main.ts');
+  try {
+    return await bundle(entry);
+  } catch (e) {
+    throw new ConsoleBuildError(`console: bundling ${entry} with esbuild failed: ${(e as Error).message}`, e);
+  }
+}
+
+async function bundle(entry: string): Promise<Buffer> {
   // Loaded on first use: processes that never serve the console never load esbuild.
   const { build } = await import('esbuild');
   const result = await build({
-    entryPoints: [path.join(__dirname, 'client', 'main.ts')],
+    entryPoints: [entry],
     bundle: true,
     minify: true,
     format: 'iife',
@@ -77,7 +95,8 @@ let shared: Promise<ConsoleAssets> | null = null;
 
 /** Builds (once per process; every hub in it shares the result) the pages and their hashed assets. */
 export function loadConsoleAssets(): Promise<ConsoleAssets> {
-  shared ??= (async () => {
+  if (shared) return shared;
+  const building = (async () => {
     const assets = new Map<string, Asset>();
     const add = (a: Asset) => assets.set(a.name, a);
     add(asset('console.js', 'application/javascript; charset=utf-8', await bundleClient()));
@@ -90,11 +109,12 @@ export function loadConsoleAssets(): Promise<ConsoleAssets> {
       });
     return { assets, landing: page('landing.html'), console: page('console.html') };
   })();
-  shared.catch(() => {
-    // A failed build is reported to the request that asked; the next request tries again.
-    shared = null;
+  shared = building;
+  building.catch(() => {
+    // A failed build is reported to the requests that asked (and logged); the next request tries again.
+    if (shared === building) shared = null;
   });
-  return shared;
+  return building;
 }
 
 interface DocPage {
