@@ -160,12 +160,17 @@ export function createLiveSegments(options: LiveSegmentsOptions): LiveSegments {
     return { vertices: batch.vertices.map((v) => ({ ...v, state: EMPTY_STATE })), edges: batch.edges };
   }
 
-  async function commit(transitions: readonly Transition[], previous: Map<string, Map<string, Version>>) {
+  async function commit(
+    transitions: readonly Transition[],
+    previous: Map<string, Map<string, Version>>,
+    /** Ordinals read before `previous` was (see evaluateCustomers); read now when absent. */
+    known?: ReadonlyMap<string, number | undefined>,
+  ) {
     if (transitions.length === 0) return;
     const builder = new BatchBuilder();
     const published: HubAction[] = [];
     const pairs = transitions.map((t) => `${t.segment.key}|${t.customerId}`);
-    const counts = await stateStore.getMany<number>(TRANSITIONS, pairs);
+    const counts = known ? pairs.map((pair) => known.get(pair)) : await stateStore.getMany<number>(TRANSITIONS, pairs);
     const ordinals = new Map<string, number>();
     for (const [i, t] of transitions.entries()) {
       const prior = t.entered ? null : (previous.get(t.customerId)?.get(t.segment.key) ?? null);
@@ -229,6 +234,13 @@ export function createLiveSegments(options: LiveSegmentsOptions): LiveSegments {
     if (customerIds.length === 0) return changed;
     const segments = dependencyOrder(await catalog.list());
     if (segments.length === 0) return changed;
+    // Ordinals first, memberships second: commit writes the MEMBER_OF edge before the ordinal,
+    // so a worker evaluating the same customer at the same moment (its telemetry and its
+    // clickstream live on different partitions) either sees the edge (no transition) or the
+    // ordinal from before it (the same transition, the same id) — never a second "entered".
+    const pairs = segments.flatMap((seg) => customerIds.map((id) => `${seg.key}|${id}`));
+    const counts = await stateStore.getMany<number>(TRANSITIONS, pairs);
+    const known = new Map(pairs.map((pair, i) => [pair, counts[i]]));
     const stored = await catalog.membershipsOf(customerIds);
     const overrides = new Map<string, Set<string>>(customerIds.map((id) => [id, new Set(stored.get(id)?.keys())]));
     const nextCheck = new Map<string, number>();
@@ -250,7 +262,7 @@ export function createLiveSegments(options: LiveSegmentsOptions): LiveSegments {
     // Per customer, in the order its segments were decided.
     const order = new Map(customerIds.map((id, i) => [id, i]));
     transitions.sort((a, b) => (order.get(a.customerId) as number) - (order.get(b.customerId) as number));
-    await commit(transitions, stored);
+    await commit(transitions, stored, known);
     for (const id of customerIds) schedule(id, nextCheck.get(id) ?? null, false);
     if (changed.size > 0 && segments.some(hasSharing)) return changed;
     return new Set();
