@@ -37,7 +37,7 @@ import {
   type HubAction,
 } from '../features/actions';
 import { type ChangeFeed, createChangeFeed, createSubscriptionsModule } from '../features/actions/graphql';
-import { createAnalyticsService } from '../features/analytics';
+import { ANALYTICS_TRAITS, createAnalyticsService } from '../features/analytics';
 import { createAnalyticsModule } from '../features/analytics/graphql';
 import { createHealthMonitor, createProactiveCare, type HealthMonitor, type ProactiveCare } from '../features/health';
 import { createHealthModule } from '../features/health/graphql';
@@ -57,7 +57,8 @@ import {
   type SegmentService,
 } from '../features/segments';
 import { createSegmentsModule } from '../features/segments/graphql';
-import { ConfigError, type GraphStore, setDefaultPhoneRegion } from '../graph-schema';
+import { DEFAULT_TRAITS_CONFIG } from '../features/traits';
+import { ConfigError, type GraphStore, setDefaultPhoneRegion, VERTICES } from '../graph-schema';
 import {
   type AppliedEvents,
   countingDeadLetters,
@@ -544,6 +545,13 @@ function announcingErasure(forgetter: CustomerForgetter, segments: SegmentServic
   };
 }
 
+/** Customer properties some source declares or computes: previews warn about trait names outside them. */
+const KNOWN_TRAITS: ReadonlySet<string> = new Set([
+  ...Object.keys(VERTICES.Customer.properties),
+  ...DEFAULT_TRAITS_CONFIG.traits.map((t) => t.name),
+  ...Object.values(ANALYTICS_TRAITS),
+]);
+
 /** Every feature, configured the same way in every process; the role only picks which parts run. */
 function createFeatures(deps: FeatureDeps): Feature[] {
   const { role, config, store, logger, actions, deadLetters, changes, stateStore } = deps;
@@ -592,7 +600,7 @@ function createFeatures(deps: FeatureDeps): Feature[] {
     },
     {
       name: 'segments',
-      module: createSegmentsModule(segments),
+      module: createSegmentsModule({ ...segments, knownTraits: KNOWN_TRAITS }),
       // Not awaited: a missed re-evaluation is repaired by the recount at start.
       ...(ingests ? { onApplied: (applied: AppliedEvents) => segments.live.onApplied(applied) } : {}),
       ...(ingests ? { start: () => segments.start() } : {}),

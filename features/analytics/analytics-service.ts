@@ -132,7 +132,8 @@ interface Derived {
   readonly baskets: Csr;
 }
 
-const TRAITS: Record<AlgorithmKind, string> = {
+/** The Customer properties analytics runs write (segments may use them). */
+export const ANALYTICS_TRAITS: Record<AlgorithmKind, string> = {
   DEGREE: 'degree',
   PAGERANK: 'pagerank',
   BETWEENNESS: 'betweenness',
@@ -218,7 +219,7 @@ export function createAnalyticsService(options: AnalyticsServiceOptions): Analyt
   }
 
   function traitWrites(c: Completed): TraitWrite[] {
-    const name = TRAITS[c.output.kind];
+    const name = ANALYTICS_TRAITS[c.output.kind];
     const writes: TraitWrite[] = [];
     if ('scores' in c.output) {
       const scores = c.output.scores;

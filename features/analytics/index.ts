@@ -1,5 +1,6 @@
 export { AnalyticsError, type AnalyticsErrorCode } from './analytics-error';
 export {
+  ANALYTICS_TRAITS,
   type AnalyticsRun,
   type AnalyticsService,
   type AnalyticsServiceOptions,

@@ -50,6 +50,7 @@ export {
 export {
   type Condition,
   type CountBounds,
+  conditionsOf,
   durationMs,
   type EventBehaviour,
   hasTimeWindow,

@@ -25,6 +25,7 @@ import type { GraphQLModule } from '../../../api/http-app';
 import type { Vertex } from '../../../graph-schema';
 import {
   type Clock,
+  conditionsOf,
   type LiveSegments,
   parseSegmentDefinition,
   type SegmentCatalog,
@@ -46,6 +47,11 @@ export interface SegmentsModuleDeps {
   /** When present, a saved segment's membership is computed before saveSegment answers, and kept live. */
   readonly live?: LiveSegments;
   readonly clock?: Clock;
+  /**
+   * Trait names some source declares or computes (the model's Customer properties, computed
+   * and analytics traits): a preview warns about others. Absent: no trait warnings.
+   */
+  readonly knownTraits?: ReadonlySet<string>;
 }
 
 interface PageArgs {
@@ -179,6 +185,23 @@ export function createSegmentsModule(deps: SegmentsModuleDeps): GraphQLModule {
     },
     SegmentPreview: {
       count: async (preview: Preview) => (await preview.first()).count,
+      warnings: async (preview: Preview, _: unknown, ctx: GraphQLContext) => {
+        const warnings: string[] = [];
+        const customers: string[] = [];
+        for (const c of conditionsOf(preview.definition)) {
+          if ('trait' in c && deps.knownTraits && !deps.knownTraits.has(c.trait.name)) {
+            warnings.push(
+              `trait '${c.trait.name}' is neither a declared Customer property nor a computed or analytics trait: only customers whose sources sent it can match`,
+            );
+          }
+          if ('boughtWith' in c) customers.push(`Customer:${c.boughtWith.customer}`);
+        }
+        const found = customers.length > 0 ? await ctx.store.getVertices(customers) : [];
+        customers.forEach((id, i) => {
+          if (found[i] === null) warnings.push(`boughtWith names ${id}, which does not exist: it matches nobody`);
+        });
+        return warnings;
+      },
       members: (preview: Preview, args: PageArgs, ctx: GraphQLContext) => previewMembers(preview, args, ctx),
     },
     Segment: {

@@ -46,6 +46,8 @@ export const segmentsTypeDefs = /* GraphQL */ `
   type SegmentPreview {
     "How many customers match now."
     count: Int!
+    "Parts of the definition that can only match nothing or very little: a trait no source declares or computes, a boughtWith customer that does not exist."
+    warnings: [String!]!
     "The matching customers, ordered by id."
     members(
       "Page size, 1..100 (default 20)."

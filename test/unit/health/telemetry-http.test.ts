@@ -106,6 +106,35 @@ describe('POST /v1/telemetry on the hub', () => {
     expect(metrics).toContain('reason="TOO_LATE"');
   });
 
+  it('segment language gaps: previews warn about traits nobody writes and boughtWith customers that do not exist', async () => {
+    const r = await fetch(`${hub.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        query: `{
+          bad: previewSegment(definition: { and: [
+            { trait: { name: "lifetimeValu", op: "gt", value: 5 } },
+            { boughtWith: { customer: "Customer:nobody-here" } }
+          ] }) { count warnings }
+          good: previewSegment(definition: { or: [
+            { trait: { name: "plan", op: "eq", value: "x" } },
+            { trait: { name: "views_7d", op: "gt", value: 1 } },
+            { trait: { name: "pagerank", op: "gt", value: 0.1 } }
+          ] }) { warnings }
+        }`,
+      }),
+    });
+    const body = (await r.json()) as {
+      data: { bad: { count: number; warnings: string[] }; good: { warnings: string[] } };
+    };
+    expect(body.data.bad.count).toBe(0);
+    expect(body.data.bad.warnings).toEqual([
+      expect.stringContaining("trait 'lifetimeValu' is neither a declared Customer property"),
+      expect.stringContaining('boughtWith names Customer:nobody-here, which does not exist'),
+    ]);
+    expect(body.data.good.warnings).toEqual([]);
+  });
+
   it('refuses a missing or wrong write key, and a readings field that is not a list', async () => {
     expect((await post(reading(30, 1), null)).status).toBe(401);
     expect((await post(reading(30, 1), 'wrong')).status).toBe(401);
