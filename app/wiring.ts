@@ -601,7 +601,8 @@ function createFeatures(deps: FeatureDeps): Feature[] {
     {
       name: 'segments',
       module: createSegmentsModule({ ...segments, knownTraits: KNOWN_TRAITS }),
-      // Not awaited: a missed re-evaluation is repaired by the recount at start.
+      // Awaited: offsets are committed only once membership changes are published and written,
+      // so a worker killed mid-evaluation leaves the events to be redelivered (no lost transition).
       ...(ingests ? { onApplied: (applied: AppliedEvents) => segments.live.onApplied(applied) } : {}),
       ...(ingests ? { start: () => segments.start() } : {}),
       close: () => segments.close(),

@@ -82,7 +82,13 @@ export interface ReconcileResult {
 
 export interface LiveSegments {
   /** The pipeline's `onApplied` listener: never throws, never blocks the pipeline. */
-  onApplied(applied: AppliedEvents): void;
+  /**
+   * The pipeline's `onApplied` listener. Resolves once the touched customers are evaluated and
+   * their transitions published and written: the pipeline marks the events seen (and Kafka
+   * commits their offsets) only then, so a worker killed mid-evaluation leaves them to be
+   * redelivered — no transition is lost. A store failure rejects (retriable: the batch is retried).
+   */
+  onApplied(applied: AppliedEvents): Promise<void>;
   /** Re-evaluate these customers against every saved segment. */
   refresh(customerIds: readonly string[]): Promise<void>;
   /** Recount one saved segment (or all, in dependency order) and publish/write the differences. */
@@ -456,9 +462,9 @@ export function createLiveSegments(options: LiveSegmentsOptions): LiveSegments {
 
   return {
     onApplied(applied) {
-      if (closed) return;
+      if (closed) return Promise.resolve();
       const touched = [...applied.vertexIds];
-      serial(async () => {
+      const done = serial(async () => {
         // With no saved segment there is nothing to keep live: skip the resolution reads.
         if ((await catalog.list()).length === 0) return;
         const customers = await customersOf(touched);
@@ -471,7 +477,9 @@ export function createLiveSegments(options: LiveSegmentsOptions): LiveSegments {
           arm();
           throw e;
         }
-      }).catch((e) => logger.error({ err: e, vertices: touched.length }, 'live segment evaluation failed'));
+      });
+      done.catch((e) => logger.error({ err: e, vertices: touched.length }, 'live segment evaluation failed'));
+      return done;
     },
     refresh,
     reconcile,
