@@ -10,15 +10,12 @@
  * HTTP (in-flight collector requests finish once the broker acknowledged),
  * then stops the live feed, disconnects the producer and closes the store.
  */
-import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { createHttpApp, startHttpServer } from '../../api';
-import { createFileSecurityAuditLog } from '../../api/auth';
 import { ConfigError, type GraphStore } from '../../graph-schema';
-import type { IngestPipeline } from '../../ingest';
 import type { C360Config } from '../config';
 import { apiSecurity, requireKafka, wire } from '../wiring';
+import { type ServedHttp, serveHttp } from './serve-http';
 
 export type ApiPhase = 'starting' | 'ready' | 'draining' | 'stopped';
 
@@ -42,35 +39,19 @@ export async function startApi(config: C360Config, deps: { readonly logger: Logg
   if (config.writeKeys.length === 0) {
     throw new ConfigError('C360_WRITE_KEYS', 'set at least one collector write key');
   }
-  const security = apiSecurity(config);
+  // Before anything opens: an API without credentials does not start.
+  apiSecurity(config);
   let phase: ApiPhase = 'starting';
   const w = await wire(config, { role: 'api', logger });
   await w.start();
-  const auditLog = createFileSecurityAuditLog(join(config.dataDir, 'audit', 'security.ndjson'));
-  const app = createHttpApp({
-    store: w.store,
-    pipeline: w.collector as IngestPipeline,
-    auditLog,
-    registry: w.registry,
-    logger: logger.child({ component: 'http' }),
-    config: {
-      writeKeys: config.writeKeys,
-      maxEventBytes: config.maxEventBytes,
-      maxBatchBytes: config.maxBatchBytes,
-      playground: security.playground,
-      graphqlPath: '/graphql',
-      auth: security.auth,
-      limits: security.limits,
-    },
-    modules: w.modules,
-    readiness: () =>
-      phase === 'ready' ? { ready: true, reasons: [] } : { ready: false, reasons: [`api is ${phase}`] },
-  });
-  let http: Awaited<ReturnType<typeof startHttpServer>>;
+  let http: ServedHttp;
   try {
-    http = await startHttpServer(app, { port: config.port, host: config.host, subscriptions: true });
+    http = await serveHttp(w, {
+      writeKeys: config.writeKeys,
+      readiness: () =>
+        phase === 'ready' ? { ready: true, reasons: [] } : { ready: false, reasons: [`api is ${phase}`] },
+    });
   } catch (e) {
-    await auditLog.close();
     await w.close();
     throw e;
   }
@@ -87,7 +68,6 @@ export async function startApi(config: C360Config, deps: { readonly logger: Logg
       closing ??= (async () => {
         phase = 'draining';
         await http.close();
-        await auditLog.close();
         await w.close();
         phase = 'stopped';
       })();

@@ -13,13 +13,12 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { createHttpApp, startHttpServer } from '../../api';
-import { createFileSecurityAuditLog } from '../../api/auth';
 import { ConfigError, type GraphStore } from '../../graph-schema';
 import type { AppliedEvents, IngestPipeline, RawMessage } from '../../ingest';
 import type { C360Config } from '../config';
 import { apiSecurity, wire } from '../wiring';
 import { combineReadiness } from './readiness';
+import { type ServedHttp, serveHttp } from './serve-http';
 
 export type HubPhase = 'starting' | 'seeding' | 'ready' | 'draining' | 'stopped';
 
@@ -74,7 +73,7 @@ async function seedDemo(config: C360Config, pipeline: IngestPipeline, demo: Demo
 export async function startHub(config: C360Config, deps: HubDeps): Promise<Hub> {
   const { logger } = deps;
   // Before anything opens: a hub that would serve the API without credentials does not start.
-  const security = apiSecurity(config);
+  apiSecurity(config);
   const writeKeys = config.writeKeys.length > 0 ? config.writeKeys : config.demo ? ['demo'] : [];
   if (writeKeys.length === 0) {
     throw new ConfigError(
@@ -88,37 +87,20 @@ export async function startHub(config: C360Config, deps: HubDeps): Promise<Hub> 
   const pipeline = w.ingest?.pipeline as IngestPipeline;
   await w.start();
 
-  const auditLog = createFileSecurityAuditLog(join(config.dataDir, 'audit', 'security.ndjson'));
-  const app = createHttpApp({
-    store: w.store,
-    pipeline: w.collector as IngestPipeline,
-    auditLog,
-    registry: w.registry,
-    logger: logger.child({ component: 'http' }),
-    config: {
-      writeKeys,
-      maxEventBytes: config.maxEventBytes,
-      maxBatchBytes: config.maxBatchBytes,
-      playground: security.playground,
-      ...(deps.playgroundExamples ? { playgroundExamples: deps.playgroundExamples } : {}),
-      graphqlPath: '/graphql',
-      auth: security.auth,
-      limits: security.limits,
-    },
-    modules: w.modules,
-    readiness: combineReadiness(
-      () =>
-        phase === 'ready' || phase === 'seeding'
-          ? { ready: true, reasons: phase === 'seeding' ? ['demo data still loading'] : [] }
-          : { ready: false, reasons: [`hub is ${phase}`] },
-      () => w.readiness(),
-    ),
-  });
-  let http: Awaited<ReturnType<typeof startHttpServer>>;
+  let http: ServedHttp;
   try {
-    http = await startHttpServer(app, { port: config.port, host: config.host, subscriptions: true });
+    http = await serveHttp(w, {
+      writeKeys,
+      ...(deps.playgroundExamples ? { playgroundExamples: deps.playgroundExamples } : {}),
+      readiness: combineReadiness(
+        () =>
+          phase === 'ready' || phase === 'seeding'
+            ? { ready: true, reasons: phase === 'seeding' ? ['demo data still loading'] : [] }
+            : { ready: false, reasons: [`hub is ${phase}`] },
+        () => w.readiness(),
+      ),
+    });
   } catch (e) {
-    await auditLog.close();
     await w.close();
     throw e;
   }
@@ -153,7 +135,6 @@ export async function startHub(config: C360Config, deps: HubDeps): Promise<Hub> 
         phase = 'draining';
         logger.info('draining: no new requests, flushing in-flight batches');
         await http.close();
-        await auditLog.close();
         await w.close();
         phase = 'stopped';
         logger.info('stopped');

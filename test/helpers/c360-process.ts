@@ -73,3 +73,27 @@ export async function spawnC360(
     output: () => out,
   };
 }
+
+/** A one-shot `c360 …` command as a user runs it: exit code and both streams. */
+export function runC360(
+  args: readonly string[],
+  env: Readonly<Record<string, string>> = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const root = join(__dirname, '..', '..');
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'app', 'cli.ts'), ...args], {
+      cwd: root,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout?.on('data', (d: Buffer) => {
+      stdout += d.toString('utf8');
+    });
+    child.stderr?.on('data', (d: Buffer) => {
+      stderr += d.toString('utf8');
+    });
+    child.once('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}

@@ -4,32 +4,13 @@
  * fixed is applied on replay; one that is still bad is dead-lettered again (a new
  * letter with its reason) and never lost; a replayed letter is not replayed twice.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createEmbeddedStore } from '../../../services/graph';
+import { runC360 } from '../../helpers/c360-process';
 
-const root = join(__dirname, '..', '..', '..');
-
-function c360(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'app', 'cli.ts'), ...args], {
-      cwd: root,
-      env: { ...process.env, C360_LOG_LEVEL: 'silent' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString('utf8');
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString('utf8');
-    });
-    child.once('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const c360 = (args: string[]) => runC360(args, { C360_LOG_LEVEL: 'silent' });
 
 const lines = (text: string) =>
   text

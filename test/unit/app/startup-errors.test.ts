@@ -3,7 +3,6 @@
  * replay file are one clear line, not a stack trace; a second hub on the same
  * data dir refuses to start and names the process holding it.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -11,23 +10,9 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { createConfig } from '../../../app/config';
 import { type Hub, startHub } from '../../../app/processes';
+import { runC360 } from '../../helpers/c360-process';
 
-const root = join(__dirname, '..', '..', '..');
-
-function c360(args: string[], env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'app', 'cli.ts'), ...args], {
-      cwd: root,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString('utf8');
-    });
-    child.once('exit', (code) => resolve({ code, stderr }));
-  });
-}
+const c360 = runC360;
 
 describe('startup and operator errors', () => {
   const dirs: string[] = [];
