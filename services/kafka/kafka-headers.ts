@@ -22,6 +22,8 @@ export const HEADERS = {
   originalIndex: 'c360-dlq-original-index',
   eventId: 'c360-dlq-event-id',
   deadLetteredAtMs: 'c360-dlq-at-ms',
+  /** Set when the original did not fit one record: its full size; the value holds its first bytes. */
+  originalBytes: 'c360-dlq-original-bytes',
 } as const;
 
 /** A header's first value as text; kafkajs hands them out as Buffers (or arrays when repeated). */

@@ -15,7 +15,10 @@
  * - Never spins, never crashes on data: poison inputs are the pipeline's dead
  *   letters; a batch that keeps failing (store or broker down) is retried with
  *   backoff a bounded number of times, then its partition is paused, shown in
- *   readiness and metrics, and resumed by a probe later.
+ *   readiness and metrics, and resumed by a probe later. A partition whose probes
+ *   keep failing (`stalledAfterPauses` rounds without a batch getting through) is
+ *   stalled: logged as an error that says so on every round, counted in
+ *   `c360_kafka_stalled_partitions`, and named in readiness — never a quiet loop.
  */
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import type { Logger } from 'pino';
@@ -42,6 +45,8 @@ export interface KafkaIngestWorkerOptions {
   readonly retryMaxMs?: number;
   /** How long a paused partition rests before a probe resumes it. Default 10 s. */
   readonly pauseMs?: number;
+  /** Pause rounds without progress after which a partition counts as stalled. Default 3. */
+  readonly stalledAfterPauses?: number;
   /** Consumer lag sampling period; 0 disables it. Default 15 s. */
   readonly lagSampleIntervalMs?: number;
   /** How often to look for new CDC topics (a new table's first change creates one); 0 disables. Default 60 s. */
@@ -88,6 +93,7 @@ export function createKafkaIngestWorker(options: KafkaIngestWorkerOptions): Kafk
   const retryBaseMs = options.retryBaseMs ?? 200;
   const retryMaxMs = options.retryMaxMs ?? 5_000;
   const pauseMs = options.pauseMs ?? 10_000;
+  const stalledAfterPauses = options.stalledAfterPauses ?? 3;
   const lagSampleIntervalMs = options.lagSampleIntervalMs ?? 15_000;
   const topicRefreshMs = options.topicRefreshMs ?? 60_000;
   const admin = kafka.admin();
@@ -99,6 +105,8 @@ export function createKafkaIngestWorker(options: KafkaIngestWorkerOptions): Kafk
   let assignment: Record<string, number[]> = {};
   let crash: string | null = null;
   const pausedMap = new Map<string, PausedPartition & { timer: NodeJS.Timeout }>();
+  /** Pause rounds per partition since its last batch got through. */
+  const stalls = new Map<string, { sinceMs: number; pauses: number }>();
   const timers = new Set<NodeJS.Timeout>();
   /** Serializes consumer restarts (topic refresh, crash recovery) with start/stop. */
   let lifecycle: Promise<void> = Promise.resolve();
@@ -127,6 +135,13 @@ export function createKafkaIngestWorker(options: KafkaIngestWorkerOptions): Kafk
 
   function updatePausedGauge(): void {
     metrics.pausedPartitions.set({ group: groupId }, pausedMap.size);
+    let stalled = 0;
+    for (const s of stalls.values()) if (s.pauses >= stalledAfterPauses) stalled++;
+    metrics.stalledPartitions.set({ group: groupId }, stalled);
+  }
+
+  function progressed(topic: string, partition: number): void {
+    if (stalls.delete(partitionKey(topic, partition))) updatePausedGauge();
   }
 
   function pausePartition(payload: EachBatchPayload, attempts: number, error: unknown): void {
@@ -134,10 +149,21 @@ export function createKafkaIngestWorker(options: KafkaIngestWorkerOptions): Kafk
     const resume = payload.pause();
     const key = partitionKey(topic, partition);
     const message = error instanceof Error ? error.message : String(error);
-    logger.error(
-      { err: error, topic, partition, attempts, resumeInMs: pauseMs },
-      'batch keeps failing: partition paused, a probe resumes it later',
-    );
+    const stall = stalls.get(key) ?? { sinceMs: Date.now(), pauses: 0 };
+    stall.pauses++;
+    stalls.set(key, stall);
+    metrics.partitionPauses.inc({ group: groupId });
+    if (stall.pauses >= stalledAfterPauses) {
+      logger.error(
+        { err: error, topic, partition, pauses: stall.pauses, stalledSince: new Date(stall.sinceMs).toISOString() },
+        `partition ${key} cannot progress: its batch failed through ${stall.pauses} pause rounds; fix the cause (the error) — it is retried every ${pauseMs} ms`,
+      );
+    } else {
+      logger.error(
+        { err: error, topic, partition, attempts, resumeInMs: pauseMs },
+        'batch keeps failing: partition paused, a probe resumes it later',
+      );
+    }
     const timer = setTimeout(() => {
       timers.delete(timer);
       pausedMap.delete(key);
@@ -200,6 +226,7 @@ export function createKafkaIngestWorker(options: KafkaIngestWorkerOptions): Kafk
     }
 
     // Durable now. A seek means someone else decided where this partition continues.
+    progressed(topic, partition);
     if (isStale()) return;
     const last = batch.lastOffset();
     resolveOffset(last);
@@ -259,6 +286,9 @@ export function createKafkaIngestWorker(options: KafkaIngestWorkerOptions): Kafk
           pausedMap.delete(key);
         }
       }
+      // A partition that moved to another worker is that worker's to report.
+      const assigned = new Set(Object.entries(assignment).flatMap(([t, ps]) => ps.map((p) => partitionKey(t, p))));
+      for (const key of stalls.keys()) if (!assigned.has(key)) stalls.delete(key);
       updatePausedGauge();
       logger.info({ assignment, memberId: e.payload.memberId }, 'joined consumer group');
     });
@@ -403,9 +433,13 @@ export function createKafkaIngestWorker(options: KafkaIngestWorkerOptions): Kafk
       else if (crash !== null) reasons.push(`kafka consumer crashed (${crash}); restarting`);
       else if (!joined) reasons.push(`kafka consumer has not joined group ${groupId} yet`);
       for (const p of pausedMap.values()) {
-        reasons.push(
-          `partition ${partitionKey(p.topic, p.partition)} paused after ${p.attempts} failed attempts: ${p.error}`,
-        );
+        const key = partitionKey(p.topic, p.partition);
+        const stall = stalls.get(key);
+        const stalled =
+          stall && stall.pauses >= stalledAfterPauses
+            ? ` (stalled: ${stall.pauses} pause rounds since ${new Date(stall.sinceMs).toISOString()})`
+            : '';
+        reasons.push(`partition ${key} paused after ${p.attempts} failed attempts${stalled}: ${p.error}`);
       }
       return { ready: reasons.length === 0, reasons };
     },

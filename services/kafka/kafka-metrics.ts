@@ -12,6 +12,9 @@ export interface KafkaMetrics {
   readonly commitSeconds: Histogram<'group'>;
   readonly submitRetries: Counter<'group'>;
   readonly pausedPartitions: Gauge<'group'>;
+  /** Partitions paused again and again with no batch getting through: they cannot progress on their own. */
+  readonly stalledPartitions: Gauge<'group'>;
+  readonly partitionPauses: Counter<'group'>;
   readonly dlqProduced: Counter<'reason'>;
   readonly produced: Counter<'topic'>;
 }
@@ -76,6 +79,28 @@ export function createKafkaMetrics(registry: Registry): KafkaMetrics {
         new Gauge({
           name: 'c360_kafka_paused_partitions',
           help: 'Partitions paused after repeated failures, waiting for a probe',
+          labelNames: ['group'],
+          registers,
+        }),
+    ),
+    stalledPartitions: getOrCreate(
+      registry,
+      'c360_kafka_stalled_partitions',
+      () =>
+        new Gauge({
+          name: 'c360_kafka_stalled_partitions',
+          help: 'Partitions whose batch failed through several pause-and-probe rounds without progress: an operator must act',
+          labelNames: ['group'],
+          registers,
+        }),
+    ),
+    partitionPauses: getOrCreate(
+      registry,
+      'c360_kafka_partition_pauses_total',
+      () =>
+        new Counter({
+          name: 'c360_kafka_partition_pauses_total',
+          help: 'Times a partition was paused after its batch kept failing',
           labelNames: ['group'],
           registers,
         }),
