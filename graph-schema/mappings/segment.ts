@@ -64,13 +64,53 @@ const externalIds: NonNullable<Template['each']>[number] = {
   },
 };
 
+/**
+ * How clickstream meets CDC customers, the way Segment users send data: a `userId` that is an
+ * e-mail is also an `email` identity (the same vertex a CRM row's e-mail column keys), and
+ * `context.traits` — which analytics.js sends on every call — contribute traits and identifiers
+ * like `identify` does. The identity resolver joins the profiles through those identities,
+ * under its per-type limits.
+ */
+const userIdEmail = identity('userIdEmailId', 'email', 'userId', 'email');
+const contextTraits: Template = {
+  vertices: [
+    {
+      ...customer,
+      as: 'customerContextTraits',
+      spread: { path: 'context.traits' },
+      when: { present: ['context.traits'] },
+      props: {
+        email: { path: 'context.traits.email', as: 'email' },
+        phone: { path: 'context.traits.phone', as: 'phone' },
+      },
+    },
+    {
+      ...anonymousIdentity,
+      as: 'anonContextTraits',
+      spread: { path: 'context.traits' },
+      when: { absent: ['userId'], present: ['context.traits'] },
+    },
+    identity('contextEmailId', 'email', 'context.traits.email', 'email'),
+    identity('contextPhoneId', 'phone', 'context.traits.phone', 'phone'),
+  ],
+  edges: [
+    evidence('customer', 'userIdEmailId', 'userId', 'messageId'),
+    evidence('customer', 'contextEmailId', 'context', 'messageId'),
+    evidence('customer', 'contextPhoneId', 'context', 'messageId'),
+    sameAs('anonId', 'contextEmailId', 'context', 'messageId', anonymousOnly),
+    sameAs('anonId', 'contextPhoneId', 'context', 'messageId', anonymousOnly),
+  ],
+};
+
 /** What every track/page/screen event writes: the event itself, who did it, on which device. */
 const activity: Template = {
   vertices: [
     owner,
     customer,
     anonymousIdentity,
+    userIdEmail,
     device,
+    ...(contextTraits.vertices ?? []),
     {
       as: 'event',
       label: 'Event',
@@ -95,6 +135,7 @@ const activity: Template = {
     evidence('customer', 'anonId', 'event', 'messageId'),
     { label: 'USES_DEVICE', from: 'owner', to: 'device', props: { lastSeen: 'ts' } },
     { label: 'ABOUT', from: 'event', to: 'product' },
+    ...(contextTraits.edges ?? []),
   ],
   each: [externalIds],
 };
@@ -165,6 +206,7 @@ export const segmentMappings: SegmentMappings = {
       { ...anonymousIdentity, as: 'anonWithTraits', spread: { path: 'traits' }, when: { absent: ['userId'] } },
       anonymousIdentity,
       userIdIdentity,
+      userIdEmail,
       identity('emailId', 'email', 'traits.email', 'email'),
       identity('phoneId', 'phone', 'traits.phone', 'phone'),
       owner,
@@ -172,6 +214,7 @@ export const segmentMappings: SegmentMappings = {
     ],
     edges: [
       evidence('customer', 'userIdId', 'identify', 'messageId'),
+      evidence('customer', 'userIdEmailId', 'identify', 'messageId'),
       evidence('customer', 'anonId', 'identify', 'messageId'),
       evidence('customer', 'emailId', 'identify', 'messageId'),
       evidence('customer', 'phoneId', 'identify', 'messageId'),

@@ -303,3 +303,46 @@ describe('isPlainObject', () => {
     expect(isPlainObject(null)).toBe(false);
   });
 });
+
+describe('clickstream joins CDC customers (issue 21)', () => {
+  it('a track whose userId is an e-mail is evidence of that e-mail identity, the one a CRM row keys', () => {
+    const track = summary(
+      mutationsOf(segment({ type: 'track', messageId: 'm-mail', userId: 'Ann@Example.com', name: 'Viewed' })),
+    );
+    expect(track).toContain('upsertEdge HAS_IDENTITY Customer:Ann@Example.com -> Identity:email:ann@example.com');
+    const crm = summary(
+      mutationsOf(cdc({ op: 'c', table: 'customers', after: { id: 'C42', email: 'ann@example.com' } }, 500)),
+    );
+    expect(crm).toContain('upsertEdge HAS_IDENTITY Customer:C42 -> Identity:email:ann@example.com');
+    // A userId that is not an e-mail makes no e-mail identity.
+    const plain = summary(mutationsOf(segment({ type: 'track', messageId: 'm-id', userId: 'C42', name: 'Viewed' })));
+    expect(plain.filter((s) => s.includes('Identity:email:'))).toEqual([]);
+  });
+
+  it('context.traits contribute traits and identifiers like identify: on the customer, or on the visitor', () => {
+    const known = mutationsOf(
+      segment({
+        type: 'page',
+        messageId: 'm-ctx',
+        userId: 'C42',
+        context: { traits: { email: 'Bo@X.io', plan: 'pro' } },
+      }),
+    );
+    expect(summary(known)).toContain('upsertEdge HAS_IDENTITY Customer:C42 -> Identity:email:bo@x.io');
+    const customer = coalesce(known).vertices.find((v) => v.id === 'Customer:C42');
+    expect(customer && visibleProps(customer.state)).toMatchObject({ plan: 'pro', email: 'bo@x.io' });
+
+    const visitor = mutationsOf(
+      segment({
+        type: 'track',
+        messageId: 'm-anon',
+        anonymousId: 'a-1',
+        name: 'Viewed',
+        context: { traits: { phone: '+44 20 7946 0958', plan: 'free' } },
+      }),
+    );
+    expect(summary(visitor)).toContain('upsertEdge SAME_AS Identity:anonymousId:a-1 -> Identity:phone:+442079460958');
+    const anon = coalesce(visitor).vertices.find((v) => v.id === 'Identity:anonymousId:a-1');
+    expect(anon && visibleProps(anon.state)).toMatchObject({ plan: 'free' });
+  });
+});
