@@ -252,6 +252,8 @@ export const resolvers: Resolvers = {
       mergedNeighbors(ctx, view, 'devices', ['USES_DEVICE'], 'Device', args),
     accounts: (view: CustomerView, args: PageArgs, ctx: GraphQLContext) =>
       mergedNeighbors(ctx, view, 'accounts', ['BELONGS_TO', 'OWNS'], 'Account', args),
+    addresses: (view: CustomerView, args: PageArgs, ctx: GraphQLContext) =>
+      mergedNeighbors(ctx, view, 'addresses', ['HAS_ADDRESS'], 'Address', args),
     orders: (view: CustomerView, args: PageArgs, ctx: GraphQLContext) =>
       mergedNeighbors(ctx, view, 'orders', ['PLACED'], 'Order', args),
     interactions: (view: CustomerView, args: PageArgs, ctx: GraphQLContext) =>
@@ -300,6 +302,14 @@ export const resolvers: Resolvers = {
     model: (v: Vertex) => str(v, 'model'),
     firmware: (v: Vertex) => str(v, 'firmware'),
     lastSeen: (v: Vertex) => num(v.props, 'lastSeen'),
+    properties: (v: Vertex) => v.props,
+  },
+
+  Address: {
+    line1: (v: Vertex) => str(v, 'line1'),
+    city: (v: Vertex) => str(v, 'city'),
+    postalCode: (v: Vertex) => str(v, 'postalCode'),
+    country: (v: Vertex) => str(v, 'country'),
     properties: (v: Vertex) => v.props,
   },
 

@@ -78,6 +78,13 @@ export const typeDefs = /* GraphQL */ `
       "Cursor of the last account of the previous page."
       after: String
     ): AccountConnection
+    "Postal addresses of the customer (CRM addresses, or any mapped table's HAS_ADDRESS edges), ordered by id."
+    addresses(
+      "Page size, 1..100 (default 20)."
+      first: Int
+      "Cursor of the last address of the previous page."
+      after: String
+    ): AddressConnection
     "Orders placed by the customer or any of its identities, ordered by id (use timeline for time order)."
     orders(
       "Page size, 1..100 (default 20)."
@@ -198,6 +205,38 @@ export const typeDefs = /* GraphQL */ `
     createdAt: DateTime
     "Every visible property of the account."
     properties: JSON!
+  }
+
+  "A postal address."
+  type Address {
+    "Stable id: Address:<address id>."
+    id: ID!
+    "Street and number."
+    line1: String
+    "City."
+    city: String
+    "Postal code."
+    postalCode: String
+    "ISO country code."
+    country: String
+    "Every visible property of the address."
+    properties: JSON!
+  }
+
+  "A page of addresses."
+  type AddressConnection {
+    "The addresses of this page with their cursors."
+    edges: [AddressEdge!]!
+    "Whether and where the next page starts."
+    pageInfo: PageInfo!
+  }
+
+  "An address and its cursor."
+  type AddressEdge {
+    "Opaque position of this address in the list."
+    cursor: String!
+    "The address."
+    node: Address!
   }
 
   "A page of accounts."

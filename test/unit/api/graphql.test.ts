@@ -42,6 +42,8 @@ function seed(b: BatchBuilder, prefix: string, sizes: { devices: number; orders:
     if (i < fromCustomer) e('USES_DEVICE', customer, ['Device', key]);
     if (i >= sizes.devices - fromAnon) e('USES_DEVICE', anon, ['Device', key]);
   }
+  v('Address', `${prefix}-addr`, { line1: `1 ${prefix} Street`, city: 'Oslo', postalCode: '0150', country: 'NO' });
+  e('HAS_ADDRESS', customer, ['Address', `${prefix}-addr`], { kind: 'billing' });
   v('Account', `${prefix}-acct`, { name: `${prefix} household`, plan: 'family', status: 'active' });
   e('OWNS', customer, ['Account', `${prefix}-acct`]);
   for (let i = 0; i < sizes.orders; i++) {
@@ -151,6 +153,18 @@ describe('GraphQL 360° API over the embedded store', () => {
 
   afterEach(() => {
     failure = null;
+  });
+
+  test('serves the addresses the CDC mapping links to the customer (HAS_ADDRESS)', async () => {
+    const { body } = await api.gql(
+      /* GraphQL */ `query($id: ID!) { customer(id: $id) { addresses(first: 5) { edges { node { id line1 city postalCode country } } } } }`,
+      { id: 'Customer:big-cust' },
+    );
+    expect(body.errors).toBeUndefined();
+    const c = (body.data as { customer: { addresses: Edges<unknown> } }).customer;
+    expect(c.addresses.edges.map((e) => e.node)).toEqual([
+      { id: 'Address:big-addr', line1: '1 big Street', city: 'Oslo', postalCode: '0150', country: 'NO' },
+    ]);
   });
 
   test('looks a customer up by a normalized email identifier and serves the whole 360° view', async () => {
