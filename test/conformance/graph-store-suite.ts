@@ -123,6 +123,29 @@ export function defineGraphStoreSuite(
     const ids = (items: readonly Neighbor[]) => items.map((n) => `${n.edge.label} ${n.vertex.id}`);
 
     describe('vertices', () => {
+      test('setVertexProps sets properties without making the vertex exist (a stock row after its product)', async () => {
+        const id = `Product:${p}-p1`;
+        await applyEach({
+          op: 'setVertexProps',
+          label: 'Product',
+          key: `${p}-p1`,
+          props: { onHand: 3 },
+          version: ver(10),
+        });
+        expect(await one(id)).toBeNull();
+        await applyEach(upsertVertex('Product', `${p}-p1`, { name: 'Lamp' }, 20));
+        expect((await one(id))?.props).toEqual({ name: 'Lamp', onHand: 3 });
+        // The product's delete, then (later in the WAL) its stock row's: the unset must not bring it back.
+        await applyEach(deleteVertex('Product', `${p}-p1`, 30), {
+          op: 'setVertexProps',
+          label: 'Product',
+          key: `${p}-p1`,
+          props: { onHand: null },
+          version: ver(40),
+        });
+        expect(await one(id)).toBeNull();
+      });
+
       test('an upserted vertex reads back with sorted props, its id, and the newest visible version', async () => {
         await apply(upsertVertex('Customer', `${p}-c1`, { plan: 'gold', country: 'SE', name: 'Ann' }, 10));
         const v = await one(`Customer:${p}-c1`);
