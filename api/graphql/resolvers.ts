@@ -5,8 +5,10 @@
  */
 import type { ApolloServerOptionsWithTypeDefs } from '@apollo/server';
 import {
+  EDGE_LABELS,
   type EdgeLabel,
   type GraphStore,
+  isEdgeLabel,
   isVertexLabel,
   type JsonObject,
   type Neighbor,
@@ -252,6 +254,39 @@ export const resolvers: Resolvers = {
       mergedNeighbors(ctx, view, 'devices', ['USES_DEVICE'], 'Device', args),
     accounts: (view: CustomerView, args: PageArgs, ctx: GraphQLContext) =>
       mergedNeighbors(ctx, view, 'accounts', ['BELONGS_TO', 'OWNS'], 'Account', args),
+    neighbors: async (
+      view: CustomerView,
+      args: PageArgs & { edge: string; label?: string | null },
+      ctx: GraphQLContext,
+    ) => {
+      if (!isEdgeLabel(args.edge)) {
+        throw new ApiError('BAD_USER_INPUT', `unknown edge label ${args.edge}; one of ${EDGE_LABELS.join(', ')}`, {
+          argument: 'edge',
+        });
+      }
+      if (args.label != null && !isVertexLabel(args.label)) {
+        throw new ApiError('BAD_USER_INPUT', `unknown vertex label ${args.label}`, { argument: 'label' });
+      }
+      const first = pageSize(args.first);
+      const after = decodeCursor('neighbors', args.after, isString);
+      const [page] = await ctx.store.neighbors([
+        {
+          id: view.root.id,
+          direction: 'both',
+          edgeLabels: [args.edge],
+          ...(args.label != null ? { vertexLabels: [args.label as VertexLabel] } : {}),
+          first,
+          after,
+        },
+      ]);
+      return toConnection('neighbors', page, (n: Neighbor) => ({
+        id: n.vertex.id,
+        label: n.vertex.label,
+        properties: n.vertex.props,
+        edgeLabel: n.edge.label,
+        edgeProperties: n.edge.props,
+      }));
+    },
     addresses: (view: CustomerView, args: PageArgs, ctx: GraphQLContext) =>
       mergedNeighbors(ctx, view, 'addresses', ['HAS_ADDRESS'], 'Address', args),
     orders: (view: CustomerView, args: PageArgs, ctx: GraphQLContext) =>

@@ -85,6 +85,17 @@ export const typeDefs = /* GraphQL */ `
       "Cursor of the last address of the previous page."
       after: String
     ): AddressConnection
+    "Vertices the customer reaches over one relation (an edge label), in either direction, with the edge's properties: the generic way to the relations a CDC mapping file declares."
+    neighbors(
+      "The edge label, e.g. a relation your mapping declares."
+      edge: String!
+      "Only neighbours with this vertex label."
+      label: String
+      "Page size, 1..100 (default 20)."
+      first: Int
+      "Cursor of the last neighbour of the previous page."
+      after: String
+    ): RelatedConnection!
     "Orders placed by the customer or any of its identities, ordered by id (use timeline for time order)."
     orders(
       "Page size, 1..100 (default 20)."
@@ -221,6 +232,36 @@ export const typeDefs = /* GraphQL */ `
     country: String
     "Every visible property of the address."
     properties: JSON!
+  }
+
+  "A vertex reached over a relation, with the edge that reaches it."
+  type Related {
+    "Label:key of the neighbour."
+    id: ID!
+    "The neighbour's label."
+    label: String!
+    "The neighbour's visible properties."
+    properties: JSON!
+    "The edge's label."
+    edgeLabel: String!
+    "The edge's properties (e.g. a quantity on an order line)."
+    edgeProperties: JSON!
+  }
+
+  "A page of related vertices."
+  type RelatedConnection {
+    "One edge per neighbour."
+    edges: [RelatedEdge!]!
+    "Paging."
+    pageInfo: PageInfo!
+  }
+
+  "A related vertex and its cursor."
+  type RelatedEdge {
+    "Opaque cursor."
+    cursor: String!
+    "The neighbour."
+    node: Related!
   }
 
   "A page of addresses."

@@ -135,6 +135,28 @@ describe('POST /v1/telemetry on the hub', () => {
     expect(body.data.good.warnings).toEqual([]);
   });
 
+  it('Customer.neighbors reaches any relation by edge label, with the edge properties; an unknown label is an error', async () => {
+    const q = async (query: string) =>
+      (await (
+        await fetch(`${hub.url}/graphql`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ query }),
+        })
+      ).json()) as { data?: Record<string, unknown>; errors?: { extensions: { code: string } }[] };
+    const ok = await q(
+      '{ customer(id: "Customer:http-C1") { neighbors(edge: "USES_DEVICE", label: "Device") { edges { node { id label edgeLabel edgeProperties } } } } }',
+    );
+    const customer = ok.data?.customer as { neighbors: { edges: { node: Record<string, unknown> }[] } };
+    const edges = customer.neighbors.edges;
+    expect(edges.map((e) => [e.node.id, e.node.label, e.node.edgeLabel])).toEqual([
+      ['Device:http-rtr-1', 'Device', 'USES_DEVICE'],
+    ]);
+    expect(edges[0].node.edgeProperties).toHaveProperty('lastSeen');
+    const bad = await q('{ customer(id: "Customer:http-C1") { neighbors(edge: "NOPE") { edges { cursor } } } }');
+    expect(bad.errors?.[0].extensions.code).toBe('BAD_USER_INPUT');
+  });
+
   it('refuses a missing or wrong write key, and a readings field that is not a list', async () => {
     expect((await post(reading(30, 1), null)).status).toBe(401);
     expect((await post(reading(30, 1), 'wrong')).status).toBe(401);
