@@ -7,7 +7,7 @@ import { z } from 'zod';
 export const scenarioResultSchema = z.object({
   /** e.g. `ingest`, `view-360`, `freshness`. */
   name: z.string().min(1),
-  store: z.enum(['embedded', 'gremlin', 'neo4j']),
+  store: z.enum(['embedded', 'gremlin', 'janusgraph', 'neo4j']),
   /** What was run: sizes, concurrency, batch sizes. */
   params: z.record(z.string(), z.union([z.number(), z.string(), z.boolean()])),
   /** Measured numbers; every key has a unit in `units`. */

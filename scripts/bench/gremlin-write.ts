@@ -5,10 +5,12 @@
  * their ratio; the graph written is left on the server under a unique key prefix.
  *
  * Usage: npx tsx scripts/bench/gremlin-write.ts [--events 20000] [--naive-events 2000] [--batch 500] [--connections 4]
- * The server is the one `c360 infra up gremlin` starts, or C360_INFRA=external with C360_GREMLIN_URL.
+ *        [--server gremlin|janusgraph]
+ * The server is the one `c360 infra up gremlin` (or `--with janusgraph`) starts, or C360_INFRA=external
+ * with C360_GREMLIN_URL / C360_JANUSGRAPH_URL.
  */
 import { Command } from 'commander';
-import { BatchBuilder, type GraphBatch, type Mutation, makeVersion } from '../../graph-schema';
+import { BatchBuilder, ConfigError, type GraphBatch, type Mutation, makeVersion } from '../../graph-schema';
 import { createGremlinStore, createNaiveGremlinWriter } from '../../services/graph/gremlin';
 import { createInfraConfig } from '../infra/config';
 import { describeMachine, describeVersions } from './machine';
@@ -83,12 +85,20 @@ async function main(): Promise<void> {
     .option('--naive-events <n>', 'events written by the naive writer (it is slow)', '2000')
     .option('--batch <n>', 'events per batch', '500')
     .option('--connections <n>', 'connections of the batched store', '4')
+    .option(
+      '--server <name>',
+      'gremlin (Gremlin Server with TinkerGraph) or janusgraph (JanusGraph on Cassandra)',
+      'gremlin',
+    )
     .parse()
-    .opts<{ events: string; naiveEvents: string; batch: string; connections: string }>();
+    .opts<{ events: string; naiveEvents: string; batch: string; connections: string; server: string }>();
+  if (options.server !== 'gremlin' && options.server !== 'janusgraph') {
+    throw new ConfigError('--server', `'${options.server}' is not one of gremlin, janusgraph`);
+  }
   const events = Number(options.events);
   const naiveEvents = Number(options.naiveEvents);
   const batchEvents = Number(options.batch);
-  const { url, traversalSource } = createInfraConfig().endpoints.gremlin;
+  const { url, traversalSource } = createInfraConfig().endpoints[options.server];
   const run = `b${Date.now().toString(36)}`;
 
   // Warm the server's JIT and traversal caches with both writers before measuring.
@@ -103,6 +113,7 @@ async function main(): Promise<void> {
     );
     const report = {
       scenario: 'gremlin-write',
+      server: options.server,
       url,
       batchEvents,
       connections: Number(options.connections),

@@ -23,6 +23,7 @@ import {
   type KafkaIngestRun,
   kafkaIngestScenario,
   produceDemoToKafka,
+  type RemoteBenchStore,
 } from './kafka-ingest';
 import { currentRssMiB, describeMachine, describeVersions } from './machine';
 import { segmentPreviewScenario } from './segment-bench';
@@ -124,31 +125,48 @@ function ratioResult(store: BenchStore, batched: KafkaIngestRun, naive: KafkaIng
 /** A graph server's memory after the ingest (and Neo4j's store on disk): the worker's RSS is only half the cost. */
 async function withServerFootprint(
   infra: InfraConfig,
-  store: 'gremlin' | 'neo4j',
+  store: RemoteBenchStore,
   result: ScenarioResult,
 ): Promise<ScenarioResult> {
-  const status = (await infraStatus({ config: infra })).find((x) => x.name === store);
-  const rss = status?.pid ? currentRssMiB(status.pid) : null;
+  const statuses = await infraStatus({ config: infra, include: store === 'janusgraph' ? ['cassandra'] : [] });
+  const rssOf = (name: string) => {
+    const pid = statuses.find((x) => x.name === name)?.pid;
+    return pid ? currentRssMiB(pid) : null;
+  };
+  const rss = rssOf(store);
   const metrics: Record<string, number> = { ...result.metrics };
   const units: Record<string, string> = { ...result.units };
   if (rss !== null) {
     metrics.serverRssMiB = rss;
     units.serverRssMiB = 'MiB';
   }
+  const diskMiB = (server: string) =>
+    Math.round((diskUsageBytes(join(infra.cacheDir, 'data', server)) / 2 ** 20) * 10) / 10;
   if (store === 'neo4j') {
-    metrics.serverDiskMiB = Math.round((diskUsageBytes(join(infra.cacheDir, 'data', 'neo4j')) / 2 ** 20) * 10) / 10;
+    metrics.serverDiskMiB = diskMiB('neo4j');
     units.serverDiskMiB = 'MiB';
   }
+  if (store === 'janusgraph') {
+    const cassandraRss = rssOf('cassandra');
+    if (cassandraRss !== null) {
+      metrics.cassandraRssMiB = cassandraRss;
+      units.cassandraRssMiB = 'MiB';
+    }
+    metrics.cassandraDiskMiB = diskMiB('cassandra');
+    units.cassandraDiskMiB = 'MiB';
+  }
+  const footprintNote: Record<RemoteBenchStore, string> = {
+    gremlin: 'serverRssMiB: the Gremlin Server JVM (in-memory TinkerGraph, 4 GiB heap) after the run',
+    janusgraph:
+      'serverRssMiB: the JanusGraph Server JVM (2 GiB heap); cassandraRssMiB / cassandraDiskMiB: the Cassandra JVM (1 GiB heap) and its data dir (sstables, commit log) after the run',
+    neo4j:
+      'serverRssMiB: the Neo4j JVM after the run; serverDiskMiB: its whole data dir (store files and transaction logs)',
+  };
   return {
     ...result,
     metrics,
     units,
-    notes: [
-      ...result.notes,
-      store === 'gremlin'
-        ? 'serverRssMiB: the Gremlin Server JVM (in-memory TinkerGraph, 2 GiB heap) after the run'
-        : 'serverRssMiB: the Neo4j JVM after the run; serverDiskMiB: its whole data dir (store files and transaction logs)',
-    ],
+    notes: [...result.notes, footprintNote[store]],
   };
 }
 
@@ -168,9 +186,11 @@ async function serveScenarios(
   const graph: GraphTarget | undefined =
     store === 'gremlin'
       ? { kind: 'gremlin', url: endpoints.gremlin.url }
-      : store === 'neo4j'
-        ? { kind: 'neo4j', url: endpoints.neo4j.url, user: endpoints.neo4j.user, password: endpoints.neo4j.password }
-        : undefined;
+      : store === 'janusgraph'
+        ? { kind: 'gremlin', store: 'janusgraph', url: endpoints.janusgraph.url }
+        : store === 'neo4j'
+          ? { kind: 'neo4j', url: endpoints.neo4j.url, user: endpoints.neo4j.user, password: endpoints.neo4j.password }
+          : undefined;
   // Its own topics: the hub's worker must not re-consume what the ingest runs read.
   const hubPrefix = `hub${run}`;
   const env: Record<string, string> | undefined =
@@ -209,7 +229,7 @@ async function kafkaPart(
   record: (...results: ScenarioResult[]) => void,
 ): Promise<void> {
   const { endpoints } = options.infra;
-  const remote = options.stores.filter((s): s is 'gremlin' | 'neo4j' => s !== 'embedded');
+  const remote = options.stores.filter((s): s is RemoteBenchStore => s !== 'embedded');
   if (remote.length > 0 && options.infra.mode !== 'local') {
     // The runs empty the graph first; never do that to a server this command did not start.
     throw new ConfigError(
@@ -239,8 +259,7 @@ async function kafkaPart(
     units: { records: 'count', recordsPerSecond: 'records/s', seconds: 's' },
     notes: ['the demo mix produced once; every store below consumes these topics with its own group'],
   });
-  const urlOf = (store: BenchStore) =>
-    store === 'gremlin' ? endpoints.gremlin.url : store === 'neo4j' ? endpoints.neo4j.url : null;
+  const urlOf = (store: BenchStore) => (store === 'embedded' ? null : endpoints[store].url);
   const ingest = async (store: BenchStore, naive: boolean): Promise<KafkaIngestRun> => {
     if (store !== 'embedded') await clearRemoteGraph(store, endpoints);
     const b = bar(options.progress, `${store}${naive ? ' naive' : ''}`.padEnd(15), produced.records);
@@ -497,7 +516,7 @@ export function registerBenchCommand(
     .option('--out <dir>', 'where results and generated data go', 'bench-results')
     .option(
       '--stores <list>',
-      'stores to ingest into and serve (default embedded,gremlin,neo4j; embedded with --quick)',
+      'stores to ingest into and serve (default embedded,gremlin,janusgraph,neo4j; embedded with --quick)',
     )
     .option('--kafka', 'ingest through Kafka (default, except with --quick); starts the local servers it needs')
     .option('--no-kafka', 'replay the demo files straight into the embedded pipeline (no servers)')
@@ -512,11 +531,11 @@ export function registerBenchCommand(
       const kafka = flags.kafka ?? !quick;
       const stores = list<BenchStore>(
         '--stores',
-        flags.stores ?? (quick || !kafka ? 'embedded' : 'embedded,gremlin,neo4j'),
-        ['embedded', 'gremlin', 'neo4j'],
+        flags.stores ?? (quick || !kafka ? 'embedded' : 'embedded,gremlin,janusgraph,neo4j'),
+        ['embedded', 'gremlin', 'janusgraph', 'neo4j'],
       );
       if (!kafka && stores.some((s) => s !== 'embedded')) {
-        throw new ConfigError('--stores', 'Gremlin and Neo4j are measured through Kafka; drop --no-kafka');
+        throw new ConfigError('--stores', 'Gremlin, JanusGraph and Neo4j are measured through Kafka; drop --no-kafka');
       }
       const result = await runBench({
         quick,

@@ -12,13 +12,16 @@ import * as gremlin from 'gremlin';
 import { type Kafka, type Message, Partitioners } from 'kafkajs';
 import neo4j from 'neo4j-driver';
 import type { SourceKind } from '../../ingest';
+import { classifyGremlinError } from '../../services/graph/gremlin';
 import { ensureTopics } from '../../services/kafka';
 import { DEMO_FILES, readDemoFile } from '../demo';
 import type { ScenarioResult } from './bench-result';
 import type { KafkaIngestChildArgs, KafkaIngestChildResult } from './kafka-ingest-child';
 import { runTsChild } from './run-child';
 
-export type BenchStore = 'embedded' | 'gremlin' | 'neo4j';
+/** `gremlin` is Gremlin Server with TinkerGraph, `janusgraph` JanusGraph on Cassandra: the same Gremlin store. */
+export type BenchStore = 'embedded' | 'gremlin' | 'janusgraph' | 'neo4j';
+export type RemoteBenchStore = Exclude<BenchStore, 'embedded'>;
 
 export interface BenchTopics {
   readonly clickstream: string;
@@ -123,20 +126,37 @@ export async function produceDemoToKafka(
 
 export interface RemoteGraphEndpoints {
   readonly gremlin: { readonly url: string };
+  readonly janusgraph: { readonly url: string };
   readonly neo4j: { readonly url: string; readonly user: string; readonly password: string };
 }
 
 /**
- * Empties the Gremlin or Neo4j graph so each run starts from nothing (the version
+ * Empties the Gremlin, JanusGraph or Neo4j graph so each run starts from nothing (the version
  * rule would otherwise make a rerun a cheap no-op). Only for the local test servers.
  */
-export async function clearRemoteGraph(store: 'gremlin' | 'neo4j', endpoints: RemoteGraphEndpoints): Promise<void> {
-  if (store === 'gremlin') {
-    const connection = new gremlin.driver.DriverRemoteConnection(endpoints.gremlin.url, {
+export async function clearRemoteGraph(store: RemoteBenchStore, endpoints: RemoteGraphEndpoints): Promise<void> {
+  if (store === 'gremlin' || store === 'janusgraph') {
+    const connection = new gremlin.driver.DriverRemoteConnection(endpoints[store].url, {
       enableUserAgentOnConnect: false,
     } as ConstructorParameters<typeof gremlin.driver.DriverRemoteConnection>[1]);
     try {
-      await gremlin.process.AnonymousTraversalSource.traversal().withRemote(connection).V().drop().iterate();
+      const g = gremlin.process.AnonymousTraversalSource.traversal().withRemote(connection);
+      if (store === 'gremlin') {
+        await g.V().drop().iterate();
+        return;
+      }
+      // JanusGraph: one transaction per request, so a big graph is dropped in bounded slices; a slice
+      // whose commit loses a lock race (other writers, the previous run's leftovers) is simply retried.
+      for (let failures = 0; ; ) {
+        try {
+          const dropped = await g.V().limit(2000).sideEffect(gremlin.process.statics.drop()).count().next();
+          if (Number(dropped.value) === 0) break;
+          failures = 0;
+        } catch (error) {
+          if (!classifyGremlinError('clearRemoteGraph', error).retriable || ++failures > 20) throw error;
+          await new Promise((resolve) => setTimeout(resolve, 250));
+        }
+      }
     } finally {
       await connection.close();
     }
@@ -181,7 +201,8 @@ export async function kafkaIngestScenario(
   const dataDir = mkdtempSync(join(tmpdir(), `c360-bench-kafka-${params.store}-`));
   const args: KafkaIngestChildArgs = {
     dataDir,
-    graph: params.store,
+    // JanusGraph is the Gremlin store pointed at JanusGraph Server.
+    graph: params.store === 'janusgraph' ? 'gremlin' : params.store,
     graphUrl: params.graphUrl,
     brokers: params.brokers,
     topics: params.produced.topics,

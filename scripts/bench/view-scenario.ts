@@ -63,6 +63,8 @@ function customerIdOf(index: number): string {
 /** A graph server the hub uses instead of its embedded store (C360_GRAPH / C360_GRAPH_URL). */
 export interface GraphTarget {
   readonly kind: 'gremlin' | 'neo4j';
+  /** What results are reported under when it differs from `kind` (JanusGraph is a Gremlin server). */
+  readonly store?: 'janusgraph';
   readonly url: string;
   readonly user?: string;
   readonly password?: string;
@@ -152,7 +154,7 @@ export async function withHub<T>(
     await waitReady(url, child, options.readyTimeoutMs ?? 60_000);
     return await fn({
       url,
-      store: options.graph?.kind ?? 'embedded',
+      store: options.graph?.store ?? options.graph?.kind ?? 'embedded',
       graphqlHeaders: { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` },
       writeKey: WRITE_KEY,
       pid: child.pid ?? -1,

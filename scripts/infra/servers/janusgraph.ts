@@ -36,9 +36,10 @@ export function janusGraphProperties(endpoints: InfraEndpoints): string {
     // fixed when the graph is first created.
     'graph.set-vertex-id=true',
     'graph.allow-custom-vid-types=true',
-    // Locks (edge labels, `_up`) are claimed in Cassandra and checked after this wait, which covers
-    // clock skew between JanusGraph instances; one local instance has none (default 100 ms per commit).
-    'storage.lock.wait-time=10',
+    // Locks (edge labels, `_up`) are claimed in Cassandra, and a claim that took longer than this to
+    // write is retried (3 times, then TemporaryLockingException). 10 ms failed under the test load of
+    // two shared cores ("Lock write retry count exceeded"); JanusGraph's 100 ms default holds.
+    'storage.lock.wait-time=100',
     // The database cache would serve one instance's stale reads to the versioned merge; off, as
     // JanusGraph recommends when several instances (ingest workers' servers) write.
     'cache.db-cache=false',
