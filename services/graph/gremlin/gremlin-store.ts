@@ -35,9 +35,11 @@ import {
   type TimelineQuery,
   type Vertex,
   type VertexLabel,
+  vertexId,
   visibleProps,
   visibleVersion,
 } from '../../../graph-schema';
+import { createKeyedLocks } from '../keyed-locks';
 import { decodeState, gremlinVertexId, orderKey, SYSTEM_KEYS } from './element-encoding';
 import { createGremlinConnections, type GremlinConnections } from './gremlin-connections';
 import { classifyGremlinError, GremlinStoreError } from './gremlin-store-error';
@@ -131,6 +133,15 @@ export async function createGremlinStore(options: GremlinStoreOptions): Promise<
   return store;
 }
 
+/** The vertices a batch writes, itself or through an edge's adjacency (what a transactional store locks). */
+function* touchedVertexIds(batch: GraphBatch): Iterable<string> {
+  for (const vertex of batch.vertices) yield vertex.id;
+  for (const edge of batch.edges) {
+    yield vertexId(edge.from);
+    yield vertexId(edge.to);
+  }
+}
+
 interface Settings {
   readonly url: string;
   readonly chunkMaxProperties: number;
@@ -142,6 +153,8 @@ class RemoteGraphStore implements GremlinGraphStore {
   readonly url: string;
   private closed = false;
   private readonly inFlight = new Set<Promise<unknown>>();
+  /** Batches that share a vertex are written one after another (see keyed-locks.ts). */
+  private readonly writeLocks = createKeyedLocks();
 
   constructor(
     private readonly settings: Settings,
@@ -164,11 +177,11 @@ class RemoteGraphStore implements GremlinGraphStore {
     this.assertOpen('apply');
     const rows = batchRows(batch);
     const result = { vertices: batch.vertices.length, edges: batch.edges.length };
-    const write = (async () => {
+    const write = this.writeLocks.run(touchedVertexIds(batch), async () => {
       // Edges need their endpoints: every vertex chunk is written before any edge chunk.
       await this.writeChunks('apply', rows.vertices, vertexUpsertTraversal);
       await this.writeChunks('apply', rows.edges, edgeUpsertTraversal);
-    })();
+    });
     this.inFlight.add(write);
     try {
       await write;
