@@ -226,20 +226,40 @@ export function secureSchema(schema: GraphQLSchema, options: SecureSchemaOptions
 }
 
 /**
- * One timer per operation, shared by all its resolvers: the first async
- * resolver arms it, every async resolver races it. Unref'd, so a finished
- * operation's timer keeps nothing alive; it fires at most once.
+ * One timer per operation, shared by all its resolvers that are running: the first async
+ * resolver arms it, every async resolver races it, and the last one to settle clears it.
+ * Without the clearing every request left a timer behind that fired 15 s later and built
+ * an error with a stack trace for nobody (5 % of the 360° view's CPU).
  */
-const deadlines = new WeakMap<object, Promise<never>>();
+interface Deadline {
+  readonly expired: Promise<never>;
+  readonly timer: NodeJS.Timeout;
+  racing: number;
+}
+
+const deadlines = new WeakMap<object, Deadline>();
 
 function raceDeadline(ctx: SecurityContext, result: Promise<unknown>, deadlineMs: number): Promise<unknown> {
-  let expired = deadlines.get(ctx);
-  if (!expired) {
-    expired = new Promise<never>((_, reject) => {
-      setTimeout(() => reject(timeoutError()), Math.max(0, deadlineMs - Date.now())).unref();
+  let deadline = deadlines.get(ctx);
+  if (!deadline) {
+    let timer!: NodeJS.Timeout;
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(timeoutError()), Math.max(0, deadlineMs - Date.now()));
+      timer.unref();
     });
     expired.catch(() => undefined);
-    deadlines.set(ctx, expired);
+    deadline = { expired, timer, racing: 0 };
+    deadlines.set(ctx, deadline);
   }
-  return Promise.race([result, expired]);
+  const armed = deadline;
+  armed.racing++;
+  const settle = () => {
+    armed.racing--;
+    if (armed.racing === 0 && deadlines.get(ctx) === armed) {
+      clearTimeout(armed.timer);
+      deadlines.delete(ctx);
+    }
+  };
+  result.then(settle, settle);
+  return Promise.race([result, armed.expired]);
 }

@@ -196,37 +196,44 @@ async function warmUp(hub: RunningHub, params: View360Params): Promise<{ missing
   return { missing, asked };
 }
 
-/** autocannon in the bench process, one GraphQL 360° query per request, customers spread over the population. */
+/**
+ * autocannon in the bench process, one GraphQL 360° query per request, customers spread over
+ * the population; then `{ __typename }` through the same server, connections and duration —
+ * the raw speed of the stack underneath (HTTP, auth, Apollo), measured side by side.
+ */
 export async function view360Scenario(hub: RunningHub, params: View360Params): Promise<ScenarioResult> {
   const warm = await warmUp(hub, params);
   const { default: autocannon } = await import('autocannon');
+  const load = (body: () => string) =>
+    autocannon({
+      url: `${hub.url}/graphql`,
+      connections: params.connections,
+      duration: params.durationSeconds,
+      requests: [
+        { method: 'POST', headers: { ...hub.graphqlHeaders }, setupRequest: (req) => ({ ...req, body: body() }) },
+      ],
+    });
   let n = 0;
-  const result = await autocannon({
-    url: `${hub.url}/graphql`,
-    connections: params.connections,
-    duration: params.durationSeconds,
-    requests: [
-      {
-        method: 'POST',
-        headers: { ...hub.graphqlHeaders },
-        setupRequest: (req) => {
-          // Deterministic spread over all customers, so caches do not flatter the numbers.
-          const id = customerIdOf((n++ * 7919) % params.customers);
-          return { ...req, body: JSON.stringify({ query: AGENT_QUERY, variables: { id } }) };
-        },
-      },
-    ],
-  });
+  // Deterministic spread over all customers, so caches do not flatter the numbers.
+  const result = await load(() =>
+    JSON.stringify({ query: AGENT_QUERY, variables: { id: customerIdOf((n++ * 7919) % params.customers) } }),
+  );
+  const typename = await load(() => TYPENAME_BODY);
+  const viewRate = result.requests.average;
+  const typenameRate = typename.requests.average;
   return {
     name: 'view-360',
     store: hub.store,
     params: { customers: params.customers, connections: params.connections, durationSeconds: params.durationSeconds },
     metrics: {
-      requestsPerSecond: Math.round(result.requests.average),
+      requestsPerSecond: Math.round(viewRate),
       latencyP50Ms: result.latency.p50,
       latencyP99Ms: result.latency.p99,
-      non2xx: result.non2xx,
-      errors: result.errors,
+      non2xx: result.non2xx + typename.non2xx,
+      errors: result.errors + typename.errors,
+      typenameRequestsPerSecond: Math.round(typenameRate),
+      typenameLatencyP99Ms: typename.latency.p99,
+      fractionOfTypename: typenameRate > 0 ? Math.round((viewRate / typenameRate) * 1000) / 1000 : 0,
       serverPeakRssMiB: peakRssMiB(hub.pid) ?? 0,
       warmupMissingCustomers: warm.missing,
     },
@@ -237,14 +244,20 @@ export async function view360Scenario(hub: RunningHub, params: View360Params): P
       latencyP99Ms: 'ms',
       non2xx: 'count',
       errors: 'count',
+      typenameRequestsPerSecond: 'req/s',
+      typenameLatencyP99Ms: 'ms',
+      fractionOfTypename: 'ratio',
       serverPeakRssMiB: 'MiB',
     },
     notes: [
       'autocannon in the bench process against the hub in a child process; one GraphQL 360° query per request',
+      'then `{ __typename }` through the same server, connections and duration: fractionOfTypename = view req/s ÷ __typename req/s',
       `after ${warm.asked} sequential warm-up requests, checked for GraphQL errors; warmupMissingCustomers of them found no customer`,
     ],
   };
 }
+
+const TYPENAME_BODY = JSON.stringify({ query: '{ __typename }' });
 
 export interface FreshnessParams {
   readonly customers: number;
