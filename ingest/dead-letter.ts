@@ -4,7 +4,7 @@
  * an operator can fix the producer (or the mapping) and replay.
  */
 import { createAppendLog, readAppendLog } from './append-log';
-import type { SourcePosition } from './hub-event';
+import type { HubEvent, SourcePosition } from './hub-event';
 
 export interface DeadLetter {
   /** When it was dead-lettered (epoch ms). */
@@ -19,6 +19,25 @@ export interface DeadLetter {
   readonly originalKeyBase64?: string;
   /** The event id when decoding got that far. */
   readonly eventId?: string;
+}
+
+/**
+ * A letter for an event that decoded and was applied but that a feature could not use
+ * (TOO_LATE): it carries the event's original wire bytes and Kafka key, like the
+ * pipeline's own letters, so that `c360 dead-letters replay` decodes it like any other.
+ */
+export function deadLetterOfEvent(event: HubEvent, code: string, message: string, at: number): DeadLetter {
+  const value = event.original?.value ?? null;
+  const key = event.original?.key ?? null;
+  return {
+    at,
+    code,
+    message,
+    position: event.position,
+    originalBase64: value === null ? null : value.toString('base64'),
+    ...(key ? { originalKeyBase64: key.toString('base64') } : {}),
+    eventId: event.id,
+  };
 }
 
 export interface DeadLetterSink {

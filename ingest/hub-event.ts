@@ -98,6 +98,13 @@ export interface HubEvent {
   readonly body: HubEventBody;
   readonly position: SourcePosition;
   readonly receivedAtMs: number;
+  /**
+   * The wire bytes the event was decoded from (the whole message: for one reading of a
+   * telemetry batch, the batch, with `position.index` naming the reading), and the Kafka
+   * key. Kept so that a feature that dead-letters an applied event (TOO_LATE) keeps what a
+   * replay can decode; absent only for events built in memory.
+   */
+  readonly original?: { readonly value: Buffer | null; readonly key?: Buffer | null };
 }
 
 /** A property value as it may be stored, re-exported for decoders. */

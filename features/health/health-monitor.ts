@@ -15,6 +15,7 @@ import {
   createSerialQueue,
   type DeadLetter,
   type DeadLetterSink,
+  deadLetterOfEvent,
   type HubEvent,
   type TelemetryEvent,
 } from '../../ingest';
@@ -203,15 +204,14 @@ export function createHealthMonitor(deps: HealthMonitorDeps): HealthMonitor {
         const late = new Set(result.tooLate.map(readingKey));
         for (const { reading, event } of group.items) {
           if (!late.has(readingKey(reading))) continue;
-          letters.push({
-            at: now(),
-            code: TOO_LATE,
-            message: `health: reading at ${new Date(reading.ts).toISOString()} is older than the device's newest (${new Date(result.state.maxTs).toISOString()}) by more than ${config.allowedLatenessMs} ms`,
-            position: event.position,
-            // The raw bytes are gone after decoding; the decoded event is what can be replayed.
-            originalBase64: Buffer.from(JSON.stringify(event.body)).toString('base64'),
-            eventId: event.id,
-          });
+          letters.push(
+            deadLetterOfEvent(
+              event,
+              TOO_LATE,
+              `health: reading at ${new Date(reading.ts).toISOString()} is older than the device's newest (${new Date(result.state.maxTs).toISOString()}) by more than ${config.allowedLatenessMs} ms`,
+              now(),
+            ),
+          );
           late.delete(readingKey(reading));
         }
       }

@@ -28,6 +28,7 @@ import {
   createSerialQueue,
   type DeadLetter,
   type DeadLetterSink,
+  deadLetterOfEvent,
   type HubEvent,
 } from '../../ingest';
 import type { StateEntry, StateStore } from '../../services/state';
@@ -175,15 +176,14 @@ export function createComputedTraits(deps: ComputedTraitsDeps): ComputedTraits {
         addToBucket(buckets[start], c, event.id);
       }
       if (late !== null) {
-        letters.push({
-          at: now(),
-          code: TOO_LATE,
-          message: `traits: event time ${new Date(ts).toISOString()} is older than the customer's newest (${new Date(late).toISOString()}) by more than ${config.allowedLatenessMs} ms; applied to the graph, not counted`,
-          position: event.position,
-          // The raw bytes are gone after decoding; the decoded event is what can be replayed.
-          originalBase64: Buffer.from(JSON.stringify(event.body)).toString('base64'),
-          eventId: event.id,
-        });
+        letters.push(
+          deadLetterOfEvent(
+            event,
+            TOO_LATE,
+            `traits: event time ${new Date(ts).toISOString()} is older than the customer's newest (${new Date(late).toISOString()}) by more than ${config.allowedLatenessMs} ms; applied to the graph, not counted`,
+            now(),
+          ),
+        );
       }
       if (clockTs > clock) clock = clockTs;
     }

@@ -132,6 +132,7 @@ export function createDebeziumDecoder(limits: DecoderLimits): Decoder {
       body,
       position: raw.position,
       receivedAtMs: raw.receivedAtMs,
+      original: { value: raw.value, key: raw.key ?? null },
     };
   }
 
@@ -188,6 +189,7 @@ export function createDebeziumDecoder(limits: DecoderLimits): Decoder {
       body,
       position: raw.position,
       receivedAtMs: raw.receivedAtMs,
+      original: { value: raw.value, key: raw.key ?? null },
     };
   }
 }

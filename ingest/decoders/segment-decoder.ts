@@ -198,6 +198,7 @@ export function createSegmentDecoder(limits: DecoderLimits): Decoder {
       body,
       position: index === undefined ? raw.position : { ...raw.position, index },
       receivedAtMs: raw.receivedAtMs,
+      original: { value: raw.value, key: raw.key ?? null },
     };
   }
 

@@ -74,6 +74,7 @@ export function createTelemetryDecoder(limits: DecoderLimits): Decoder {
       body,
       position: index === undefined ? raw.position : { ...raw.position, index },
       receivedAtMs: raw.receivedAtMs,
+      original: { value: raw.value, key: raw.key ?? null },
     };
   }
 }

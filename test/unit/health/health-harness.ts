@@ -36,19 +36,24 @@ export interface ScriptedReading {
 export const GOOD = { packetErrors: 1, signalDbm: -45, firmwareDownloadErrors: 0 } as const;
 export const BAD = { packetErrors: 300, signalDbm: -45, firmwareDownloadErrors: 0 } as const;
 
+function readingJson(r: ScriptedReading) {
+  return {
+    deviceId: r.device,
+    ...(r.customer ? { entityId: r.customer } : {}),
+    timestamp: new Date(T0 + r.min * MIN).toISOString(),
+    seq: r.seq,
+    // Uptime grows with event time, so no reboot rule fires unless a test wants it to.
+    indicators: { uptimeSec: 100_000 + r.min * 60, ...r.indicators },
+  };
+}
+
 export function telemetryMessage(r: ScriptedReading): RawMessage {
-  return raw(
-    'telemetry',
-    JSON.stringify({
-      deviceId: r.device,
-      ...(r.customer ? { entityId: r.customer } : {}),
-      timestamp: new Date(T0 + r.min * MIN).toISOString(),
-      seq: r.seq,
-      // Uptime grows with event time, so no reboot rule fires unless a test wants it to.
-      indicators: { uptimeSec: 100_000 + r.min * 60, ...r.indicators },
-    }),
-    RECEIVED_AT,
-  );
+  return raw('telemetry', JSON.stringify(readingJson(r)), RECEIVED_AT);
+}
+
+/** One message holding several readings: `{readings: [...]}`, as routers batch them. */
+export function telemetryBatchMessage(readings: readonly ScriptedReading[]): RawMessage {
+  return raw('telemetry', JSON.stringify({ readings: readings.map(readingJson) }), RECEIVED_AT);
 }
 
 export interface HealthHarness {

@@ -1,6 +1,18 @@
+import { join } from 'node:path';
 import { createHealthConfig, DEFAULT_HEALTH_CONFIG, type HealthRule, TOO_LATE } from '../../../features/health';
+import { deadLetterId, replayDeadLetters } from '../../../ingest';
 import { DEGRADED_THRESHOLDS } from '../../../scripts/demo';
-import { BAD, GOOD, type HealthHarness, MIN, type ScriptedReading, startHealthHarness, T0 } from './health-harness';
+import { makeTempDir } from '../../helpers/unique';
+import {
+  BAD,
+  GOOD,
+  type HealthHarness,
+  MIN,
+  type ScriptedReading,
+  startHealthHarness,
+  T0,
+  telemetryBatchMessage,
+} from './health-harness';
 
 const config = createHealthConfig({ holdMs: 10 * MIN, allowedLatenessMs: 15 * MIN });
 
@@ -128,6 +140,31 @@ describe('device health transitions through the real pipeline', () => {
     expect(summary(await h.actions())).toEqual(expected);
     const [device] = await h.test.store.getVertices(['Device:router-1']);
     expect(device?.props.ind_packetErrors).toBe(GOOD.packetErrors);
+  });
+
+  it('dead letters can be worked: a TOO_LATE letter keeps the wire bytes of its batch, so a replay decodes it', async () => {
+    h = await startHealthHarness(config);
+    await h.submit(story);
+    const late: ScriptedReading = { device: 'router-1', customer: 'C1', min: 10, seq: 99, indicators: BAD };
+    const onTime: ScriptedReading = { device: 'router-2', customer: 'C2', min: 40, seq: 1, indicators: GOOD };
+    const wire = telemetryBatchMessage([onTime, late]);
+    await h.test.pipeline.submit([wire]);
+    await h.monitor.idle();
+    const [letter] = await h.deadLetters();
+    expect(letter).toMatchObject({ code: TOO_LATE, position: { source: 'telemetry', index: 1 } });
+    expect(letter.originalBase64).toBe(wire.value?.toString('base64'));
+
+    const marks = await makeTempDir('c360-replay-');
+    try {
+      const stored = [{ ...letter, id: deadLetterId(letter), replayedAt: null }];
+      const result = await replayDeadLetters(stored, h.test.pipeline, join(marks.path, 'replayed.ndjson'));
+      // The batch decodes again, both readings (already applied: duplicates); none is dead-lettered
+      // again as undecodable, which is what the decoded body written as the letter got.
+      expect(result).toEqual({ replayed: 1, applied: 2, deadLetteredAgain: 0, skipped: 0 });
+      expect(await h.deadLetters()).toHaveLength(1);
+    } finally {
+      await marks.cleanup();
+    }
   });
 
   it('damps flapping: a status that never holds for holdMs emits nothing', async () => {

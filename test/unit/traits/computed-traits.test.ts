@@ -248,12 +248,15 @@ describe('computed traits', () => {
 
     // Two hours late: beyond the lateness. Applied to the graph, not counted, dead-lettered.
     const tooLate = view(3, T0 + 8 * HOUR);
-    const result = await test.pipeline.submit([message(tooLate)]);
+    const wire = message(tooLate);
+    const result = await test.pipeline.submit([wire]);
     await engine.idle();
     expect(result.applied).toBe(1);
     expect(letters.letters.map((l) => [l.code, l.eventId])).toEqual([
       [TOO_LATE, expect.stringContaining(tooLate.messageId)],
     ]);
+    // Dead letters can be worked: the letter holds the bytes that came in, not the decoded body.
+    expect(letters.letters[0].originalBase64).toBe(wire.value?.toString('base64'));
     expect(await traitsOf()).toMatchObject({ views_3h: 2 });
     const timeline = await test.store.timeline({ ownerIds: [`Customer:${userId}`], first: 10 });
     expect(timeline.items.map((i) => i.vertex.key)).toContain(tooLate.messageId);
