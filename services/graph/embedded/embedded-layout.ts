@@ -44,11 +44,19 @@ export interface EmbeddedLayout {
 
 export const NAMED_DATABASES = 8;
 
+/**
+ * Element states are a handful of shapes ({live, tomb, props}, {v, value}, one props shape per
+ * label and source): msgpack records whose property names are kept once per database instead of
+ * inside every value, which made ingest spend 10 % of its time writing record definitions and
+ * reads decode them again. Values written before this are still read (they carry their own).
+ */
+const SHARED_STRUCTURES = { sharedStructuresKey: Symbol.for('c360.structures'), maxSharedStructures: 1024 } as const;
+
 export function openEmbeddedLayout(root: RootDatabase): EmbeddedLayout {
   return {
     root,
-    vertices: root.openDB<ElementState, string>({ name: 'vertices' }),
-    edges: root.openDB<ElementState, string>({ name: 'edges' }),
+    vertices: root.openDB<ElementState, string>({ name: 'vertices', ...SHARED_STRUCTURES }),
+    edges: root.openDB<ElementState, string>({ name: 'edges', ...SHARED_STRUCTURES }),
     adjacency: root.openDB<true, IndexKey>({ name: 'adjacency' }),
     timeline: root.openDB<true, IndexKey>({ name: 'timeline' }),
     lookup: root.openDB<true, IndexKey>({ name: 'lookup' }),
