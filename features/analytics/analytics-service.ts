@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Edge, GraphStore, JsonObject, VertexLabel } from '../../graph-schema';
+import { compareByteOrder, type Edge, type GraphStore, type JsonObject, type VertexLabel } from '../../graph-schema';
 import { AnalyticsError } from './analytics-error';
 import { type Csr, toCsr } from './csr';
 import { loadProjection, refreshProjectedVertices } from './load-projection';
@@ -76,7 +76,12 @@ export interface CentralityEntry {
 }
 
 export interface Community {
-  /** The smallest member vertex id: stable while the membership is. */
+  /**
+   * The smallest member id (UTF-8 byte order) among the members of the asked label, else
+   * among the trait labels' members (customers), else among all members: stable while the
+   * membership is, and a customer community is named by a customer, never by the account
+   * or device the algorithm happened to label it with.
+   */
   readonly id: string;
   readonly size: number;
   readonly members: readonly string[];
@@ -240,11 +245,35 @@ export function createAnalyticsService(options: AnalyticsServiceOptions): Analyt
       }
     } else {
       const communities = c.output.communities;
+      const named = communityNames(c, traitLabels);
       for (let i = 0; i < c.ids.length; i++) {
-        if (traitLabels.includes(c.labels[i])) writes.push({ id: c.ids[i], props: { [name]: c.ids[communities[i]] } });
+        if (traitLabels.includes(c.labels[i]))
+          writes.push({ id: c.ids[i], props: { [name]: named.get(communities[i]) as string } });
       }
     }
     return writes;
+  }
+
+  /**
+   * Each community's name: its smallest member id among the preferred labels, else its
+   * smallest member id. The algorithms number communities by an arbitrary member.
+   */
+  function communityNames(c: Completed, preferred: readonly VertexLabel[]): Map<number, string> {
+    if (!('communities' in c.output)) throw new TypeError(`communityNames: ${c.output.kind} gave no communities`);
+    const best = new Map<number, { id: string; preferred: boolean }>();
+    c.output.communities.forEach((community, i) => {
+      const id = c.ids[i];
+      const isPreferred = preferred.includes(c.labels[i]);
+      const current = best.get(community);
+      if (
+        !current ||
+        (isPreferred && !current.preferred) ||
+        (isPreferred === current.preferred && compareByteOrder(id, current.id) < 0)
+      ) {
+        best.set(community, { id, preferred: isPreferred });
+      }
+    });
+    return new Map([...best].map(([community, b]) => [community, b.id]));
   }
 
   async function execute(run: AnalyticsRun, params: AlgorithmParams): Promise<void> {
@@ -398,12 +427,15 @@ export function createAnalyticsService(options: AnalyticsServiceOptions): Analyt
         if (g) g.push(i);
         else groups.set(name, [i]);
       });
-      const sorted = [...groups].sort((a, b) => b[1].length - a[1].length || a[0] - b[0]);
+      const named = communityNames(c, label ? [label] : traitLabels);
+      const sorted = [...groups].sort(
+        (a, b) => b[1].length - a[1].length || compareByteOrder(named.get(a[0]) as string, named.get(b[0]) as string),
+      );
       return {
         run: c.run,
         count: groups.size,
         communities: sorted.slice(0, first).map(([name, members]) => ({
-          id: c.ids[name],
+          id: named.get(name) as string,
           size: members.length,
           members: members.slice(0, membersPerCommunity).map((i) => c.ids[i]),
         })),

@@ -196,7 +196,7 @@ export const analyticsTypeDefs = /* GraphQL */ `
 
   "A community."
   type Community {
-    "Its smallest member's id: stable while the membership is."
+    "Its smallest member's id among the asked label (else its customers, else all members): stable while the membership is; the same value the run writes as the customers' community or component trait."
     id: ID!
     "Members (of the asked label, if any)."
     size: Int!

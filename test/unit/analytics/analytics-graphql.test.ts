@@ -85,11 +85,11 @@ describe('GraphQL analytics module', () => {
     // c1 (dA, i1, o1), c2 (dA, o2) and c4 (dB, aB) … c1 has the most neighbours.
     expect(a?.centrality.run).toEqual({ status: 'SUCCEEDED', kind: 'DEGREE' });
     expect(a?.centrality.entries[0]).toEqual({ node: { id: f.id('c1'), label: 'Customer' }, rank: 1 });
-    // Customers c1..c5 are one component, c6 another.
+    // Customers c1..c5 are one component, c6 another; each is named by its smallest customer.
     expect(a?.communities).toEqual({
       count: 2,
       communities: [
-        { id: f.id('aB'), size: 5 },
+        { id: f.id('c1'), size: 5 },
         { id: f.id('c6'), size: 1 },
       ],
     });

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import {
   CUSTOMER_GRAPH,
   createAnalyticsService,
@@ -8,7 +9,14 @@ import {
   runAlgorithm,
   toCsr,
 } from '../../../features/analytics';
-import { coalesce, type GraphStore } from '../../../graph-schema';
+import {
+  coalesce,
+  compareByteOrder,
+  type GraphStore,
+  type Mutation,
+  makeVersion,
+  type VertexLabel,
+} from '../../../graph-schema';
 import { createEmbeddedStore } from '../../../services/graph';
 import { analyticsFixture, defineAnalyticsSuite } from '../../conformance/analytics-suite';
 
@@ -138,5 +146,66 @@ describe('analytics service on the embedded store', () => {
       await service.close();
       await store.close();
     }
+  });
+});
+
+describe('analytics community ids', () => {
+  const LABEL: Record<string, VertexLabel> = { c: 'Customer', a: 'Account', d: 'Device' };
+  const EDGE: Record<string, 'OWNS' | 'USES_DEVICE'> = { a: 'OWNS', d: 'USES_DEVICE' };
+  /** Customers c0..c5 joined to accounts and devices a0..a2, d0..d2 by random edges. */
+  const graphs = fc.uniqueArray(
+    fc.tuple(fc.integer({ min: 0, max: 5 }), fc.constantFrom('a', 'd'), fc.integer({ min: 0, max: 2 })),
+    { minLength: 1, maxLength: 14, selector: ([c, kind, t]) => `${c}${kind}${t}` },
+  );
+
+  test('community ids of customer communities name their smallest customer, never Account:…, in the listing and the traits alike', async () => {
+    await fc.assert(
+      fc.asyncProperty(graphs, async (edges) => {
+        const store = await createEmbeddedStore({ path: tempDir() });
+        const service = createAnalyticsService({ store });
+        try {
+          const v = makeVersion(Date.UTC(2026, 0, 1), 'prop');
+          const ref = (name: string) => ({ label: LABEL[name[0]], key: `k${name}` });
+          const names = new Set(edges.flatMap(([c, kind, t]) => [`c${c}`, `${kind}${t}`]));
+          const mutations: Mutation[] = [...names].map((n) => ({
+            op: 'upsertVertex',
+            ...ref(n),
+            props: { name: n },
+            version: v,
+          }));
+          for (const [c, kind, t] of edges) {
+            mutations.push({
+              op: 'upsertEdge',
+              label: EDGE[kind],
+              from: ref(`c${c}`),
+              to: ref(`${kind}${t}`),
+              props: {},
+              version: v,
+            });
+          }
+          await store.apply(coalesce(mutations));
+          for (const [kind, trait] of [
+            ['LOUVAIN', 'community'],
+            ['COMPONENTS', 'component'],
+          ] as const) {
+            const { communities } = await service.communities(kind, { first: 100, membersPerCommunity: 100 });
+            const customerIds = [...names].filter((n) => n[0] === 'c').map((n) => `Customer:k${n}`);
+            const traits = new Map(
+              (await store.getVertices(customerIds)).map((c, i) => [customerIds[i], c?.props[trait]]),
+            );
+            for (const community of communities) {
+              const customers = community.members.filter((m) => m.startsWith('Customer:')).sort(compareByteOrder);
+              if (customers.length === 0) continue;
+              expect(community.id).toBe(customers[0]);
+              for (const m of customers) expect(traits.get(m)).toBe(community.id);
+            }
+          }
+        } finally {
+          await service.close();
+          await store.close();
+        }
+      }),
+      { numRuns: 25 },
+    );
   });
 });
