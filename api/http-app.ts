@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
@@ -13,6 +14,7 @@ import { type ApiLimits, DEFAULT_API_LIMITS } from './auth/api-limits';
 import { createAuthMiddleware, principalOf } from './auth/authenticate-request';
 import { type AuthConfig, type Authenticator, createAuthenticator } from './auth/authenticator';
 import { createCorsMiddleware } from './auth/cors';
+import { createFailedAuthLimit } from './auth/failed-auth-limit';
 import type { ModulePolicy } from './auth/field-policy';
 import { createQueryLimitsPlugin, depthLimitRule } from './auth/query-limits';
 import {
@@ -153,6 +155,43 @@ function httpMetrics(metrics: ApiMetrics, graphqlPath: string): express.RequestH
   };
 }
 
+/** Deepest JSON nesting of a GraphQL request body (query text is a string; variables hold JSON definitions). */
+const MAX_GRAPHQL_BODY_DEPTH = 64;
+
+class BodyRejected extends Error {
+  override name = 'BodyRejected';
+  readonly status = 400;
+}
+
+/**
+ * Runs on the raw (decompressed) bytes before express.json parses them: invalid UTF-8 is
+ * refused rather than replaced with U+FFFD, and nesting is bounded so that no recursive
+ * code later (variable coercion, JSON scalars) can overflow the stack on `[[[[…`.
+ */
+function checkGraphQLBody(_req: unknown, _res: unknown, buf: Buffer): void {
+  if (!isUtf8(buf)) throw new BodyRejected('Request body is not valid UTF-8');
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < buf.length; i++) {
+    const c = buf[i];
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      if (++depth > MAX_GRAPHQL_BODY_DEPTH) {
+        throw new BodyRejected(`Request body is nested deeper than ${MAX_GRAPHQL_BODY_DEPTH} levels`);
+      }
+    } else if (c === 0x7d || c === 0x5d) depth--;
+  }
+}
+
+/** zlib's errors for a corrupt gzip/deflate/brotli body: the client's bytes are broken. */
+function isDecompressionError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && (code.startsWith('Z_') || code.startsWith('ERR_BROTLI'));
+}
+
 /**
  * The one HTTP surface of c360: GraphQL (+ the offline playground), the
  * Segment-compatible collector and the operations endpoints.
@@ -200,9 +239,15 @@ export function createHttpApp(deps: HttpAppDeps): HttpApp {
 
   const app = express();
   app.disable('x-powered-by');
+  // req.ip is the client address only behind proxies the operator named (limits by address use it).
+  app.set('trust proxy', limits.trustedProxies === false ? false : limits.trustedProxies);
   app.use(httpMetrics(metrics, config.graphqlPath));
   app.use(securityHeaders());
   app.use(createOperationsRouter({ registry, readiness: deps.readiness, logger }));
+  // Before any credential is checked, on both endpoints that check one.
+  const failedAuth = createFailedAuthLimit(limits.authFailuresPerMinute);
+  app.use('/v1', failedAuth.collector);
+  app.use(config.graphqlPath, failedAuth.graphql);
   if (limits.collectorRateLimitPerMinute > 0)
     app.use('/v1', createCollectorRateLimit(limits.collectorRateLimitPerMinute));
   app.use(
@@ -232,7 +277,7 @@ export function createHttpApp(deps: HttpAppDeps): HttpApp {
     // Credentials first: nothing of an unauthenticated request is parsed or executed.
     createAuthMiddleware(authenticator, logger),
     limits.rateLimitPerMinute > 0 ? createGraphQLRateLimit(limits.rateLimitPerMinute, operations.store) : passThrough,
-    express.json({ limit: limits.maxBodyBytes }),
+    express.json({ limit: limits.maxBodyBytes, verify: checkGraphQLBody }),
     (req, res, next) => {
       if (graphql) return graphql(req, res, next);
       res
@@ -247,6 +292,15 @@ export function createHttpApp(deps: HttpAppDeps): HttpApp {
   app.use((error: unknown, req: Request, res: Response, next: NextFunction) => {
     if (res.headersSent) return next(error);
     const status = (error as { status?: unknown } | null)?.status;
+    if (error instanceof BodyRejected) {
+      res.status(400).json({ errors: [{ message: error.message, extensions: { code: 'BAD_REQUEST' } }] });
+      return;
+    }
+    if (isDecompressionError(error)) {
+      const message = 'Request body could not be decompressed (Content-Encoding)';
+      res.status(400).json({ errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] });
+      return;
+    }
     if (typeof status === 'number' && status >= 400 && status < 500) {
       // Body-parser rejections of a GraphQL request (malformed JSON, too large): a client error in GraphQL's shape.
       const message = status === 413 ? 'Request body too large' : 'Request body is not valid JSON';

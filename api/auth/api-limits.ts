@@ -17,7 +17,20 @@ export interface ApiLimits {
   readonly collectorRateLimitPerMinute: number;
   /** Origins allowed to call GraphQL from a browser; empty = same-origin only, `*` = any. */
   readonly corsOrigins: readonly string[];
+  /**
+   * Refused credentials (API keys, JWTs, write keys) per client address per minute before
+   * that address gets 429 for every credentialed request until the minute ends (0 = unlimited).
+   */
+  readonly authFailuresPerMinute: number;
+  /**
+   * Which hops may set X-Forwarded-For, so limits by client address see the client and not
+   * the load balancer (Express's `trust proxy`): false = none, a hop count, or addresses,
+   * CIDR ranges and the names loopback, linklocal, uniquelocal.
+   */
+  readonly trustedProxies: TrustedProxies;
 }
+
+export type TrustedProxies = false | number | readonly string[];
 
 /** Library defaults; app/config resolves the same names from flags and environment. */
 export const DEFAULT_API_LIMITS: ApiLimits = {
@@ -29,4 +42,6 @@ export const DEFAULT_API_LIMITS: ApiLimits = {
   rateLimitPerMinute: 1200,
   collectorRateLimitPerMinute: 6000,
   corsOrigins: [],
+  authFailuresPerMinute: 30,
+  trustedProxies: false,
 };

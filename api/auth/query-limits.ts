@@ -12,16 +12,20 @@ import {
   type FragmentDefinitionNode,
   GraphQLError,
   type GraphQLSchema,
+  getNamedType,
   isListType,
   isNonNullType,
   Kind,
   type SelectionSetNode,
+  TypeInfo,
   type ValidationContext,
+  type ValueNode,
   visit,
+  visitWithTypeInfo,
 } from 'graphql';
 import { type ComplexityEstimator, getComplexity } from 'graphql-query-complexity';
 import { hasAnyRole, type Principal, type Role } from './roles';
-import type { SecurityContext } from './secure-schema';
+import { finishOperationAudit, type SecurityContext } from './secure-schema';
 
 export type IntrospectionMode = 'on' | 'off' | 'roles';
 
@@ -196,16 +200,87 @@ export function mayIntrospect(mode: IntrospectionMode, principal: Principal | un
   return hasAnyRole(principal, INTROSPECTION_ROLES);
 }
 
+/** graphql-js appends "Did you mean …?" to validation and coercion errors: it names schema members. */
+const SUGGESTION = /\s*Did you mean [^]*\?\s*$/;
+
+/** Removes schema suggestions from errors for a principal that may not read the schema. */
+export function withoutSuggestions(errors: readonly Error[] | undefined): void {
+  for (const e of errors ?? []) {
+    if (SUGGESTION.test(e.message)) e.message = e.message.replace(SUGGESTION, '');
+  }
+}
+
+/** Longest ID argument: store keys are bounded (ingest accepts ids up to 512 bytes; opaque ids are longer). */
+export const MAX_ID_ARGUMENT_CHARS = 2048;
+
+/** The first ID-typed argument or input field (literal or variable) longer than the limit, as a path. */
+export function overlongIdArgument(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  variables: Record<string, unknown> | undefined,
+): string | null {
+  const typeInfo = new TypeInfo(schema);
+  let found: string | null = null;
+  const tooLong = (v: unknown): boolean =>
+    typeof v === 'string' ? v.length > MAX_ID_ARGUMENT_CHARS : Array.isArray(v) && v.some(tooLong);
+  const check = (name: string, value: ValueNode) => {
+    if (found !== null) return;
+    const type = typeInfo.getInputType();
+    if (!type || getNamedType(type).name !== 'ID') return;
+    const values: unknown[] = [];
+    const collect = (node: ValueNode) => {
+      if (node.kind === Kind.STRING) values.push(node.value);
+      else if (node.kind === Kind.VARIABLE) values.push(variables?.[node.name.value]);
+      else if (node.kind === Kind.LIST) node.values.forEach(collect);
+    };
+    collect(value);
+    if (values.some(tooLong)) found = name;
+  };
+  visit(
+    document,
+    visitWithTypeInfo(typeInfo, {
+      Argument(node) {
+        check(node.name.value, node.value);
+      },
+      ObjectField(node) {
+        check(node.name.value, node.value);
+      },
+    }),
+  );
+  return found;
+}
+
 /** Checks cost and introspection once the operation is known, before anything executes. */
 export function createQueryLimitsPlugin(limits: QueryLimits): ApolloServerPlugin<SecurityContext> {
   return {
-    async requestDidStart() {
+    async requestDidStart({ contextValue }) {
+      const hideSchema = !mayIntrospect(limits.introspection, contextValue.principal);
       return {
+        async validationDidStart() {
+          return async (errors) => {
+            if (hideSchema) withoutSuggestions(errors);
+          };
+        },
+        async didEncounterErrors({ errors }) {
+          if (hideSchema) withoutSuggestions(errors);
+        },
+        async willSendResponse({ contextValue }) {
+          await finishOperationAudit(contextValue);
+        },
         async didResolveOperation({ document, schema, request, operationName, contextValue }) {
           if (usesIntrospection(document) && !mayIntrospect(limits.introspection, contextValue.principal)) {
             throw new GraphQLError('Introspection is not available to this principal.', {
               extensions: { code: 'FORBIDDEN', http: { status: 403 } },
             });
+          }
+          const overlong = overlongIdArgument(schema, document, request.variables);
+          if (overlong !== null) {
+            throw new GraphQLError(
+              `Argument ${overlong} is longer than ${MAX_ID_ARGUMENT_CHARS} characters; no id is.`,
+              {
+                extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } },
+              },
+            );
           }
           const cost = safeOperationCost(schema, document, request.variables, operationName ?? undefined);
           if (cost !== null && cost > limits.maxComplexity) throw tooComplexError(cost, limits.maxComplexity);

@@ -115,6 +115,64 @@ export function secureSchema(schema: GraphQLSchema, options: SecureSchemaOptions
     logger?.warn({ fields: unpoliced }, 'GraphQL root fields without a policy are denied to everyone');
   }
 
+  const overCap = (
+    ctx: object,
+    action: string,
+    outcome: 'ok' | 'denied' | 'error',
+    subject: string | null,
+    code: string | null,
+    principal: Principal | undefined,
+  ): boolean => {
+    let acc = operationAudits.get(ctx);
+    if (!acc) {
+      acc = { written: 0, principal, folded: new Map(), flush: null, timer: null };
+      operationAudits.set(ctx, acc);
+    }
+    if (acc.written < AUDIT_ENTRIES_PER_OPERATION) {
+      acc.written++;
+      return false;
+    }
+    const key = `${action}\u0000${outcome}\u0000${code ?? ''}`;
+    let fold = acc.folded.get(key);
+    if (!fold) {
+      fold = { action, outcome, code, count: 0, subjects: [] };
+      acc.folded.set(key, fold);
+    }
+    fold.count++;
+    if (subject !== null && fold.subjects.length < AUDIT_SUBJECTS_PER_SUMMARY && !fold.subjects.includes(subject)) {
+      fold.subjects.push(subject);
+    }
+    const state = acc;
+    state.flush ??= () => writeSummary(state);
+    // HTTP flushes when the response is sent (finishOperationAudit); other transports a moment later.
+    state.timer ??= setTimeout(() => state.flush?.(), SUMMARY_FALLBACK_MS).unref();
+    return true;
+  };
+
+  const writeSummary = (acc: OperationAudit): Promise<void> => {
+    if (acc.timer) clearTimeout(acc.timer);
+    acc.timer = null;
+    const folds = [...acc.folded.values()];
+    acc.folded.clear();
+    if (!auditLog || folds.length === 0) return Promise.resolve();
+    const principal = acc.principal;
+    return Promise.all(
+      folds.map((f) =>
+        auditLog
+          .append({
+            kind: 'read',
+            action: f.action,
+            principal: principal ? { id: principal.id, kind: principal.kind } : { id: 'anonymous', kind: 'demo' },
+            outcome: f.outcome,
+            subject: null,
+            ...(f.code === null ? {} : { code: f.code }),
+            details: { summary: true, count: f.count, subjects: f.subjects },
+          })
+          .catch((e) => logger?.error({ err: e, action: f.action }, 'security audit log append failed')),
+      ),
+    ).then(() => undefined);
+  };
+
   const audit = (
     spec: AuditSpec,
     action: string,
@@ -122,6 +180,7 @@ export function secureSchema(schema: GraphQLSchema, options: SecureSchemaOptions
     args: object,
     result: unknown,
     error: unknown,
+    ctx?: object,
   ) => {
     if (!auditLog) return Promise.resolve();
     const code = error === undefined ? null : codeOf(error);
@@ -131,6 +190,11 @@ export function secureSchema(schema: GraphQLSchema, options: SecureSchemaOptions
       described = spec.describe(args as Record<string, unknown>, outcome === 'ok' ? result : undefined);
     } catch {
       described = { subject: null };
+    }
+    // Reads past the per-operation cap fold into one summary entry (a 1,000-alias query is
+    // one line, not 1,000); mutations are always recorded one by one.
+    if (spec.kind === 'read' && ctx && overCap(ctx, action, outcome, described.subject, code, principal)) {
+      return Promise.resolve();
     }
     return auditLog
       .append({
@@ -183,18 +247,18 @@ export function secureSchema(schema: GraphQLSchema, options: SecureSchemaOptions
           if (guarded) principal = authorize(ctx, coordinate, roles);
           result = original(parent, args, ctx, info);
         } catch (e) {
-          if (auditSpec) void audit(auditSpec, coordinate, principal, args, undefined, e);
+          if (auditSpec) void audit(auditSpec, coordinate, principal, args, undefined, e, ctx);
           throw e;
         }
         if (deadline !== undefined && ownResolver && isPromise(result)) result = raceDeadline(ctx, result, deadline);
         if (auditSpec && rootKind !== 'subscription') {
           result = (isPromise(result) ? result : Promise.resolve(result)).then(
             async (value) => {
-              await audit(auditSpec, coordinate, principal, args, value, undefined);
+              await audit(auditSpec, coordinate, principal, args, value, undefined, ctx);
               return value;
             },
             async (e) => {
-              await audit(auditSpec, coordinate, principal, args, undefined, e);
+              await audit(auditSpec, coordinate, principal, args, undefined, e, ctx);
               throw e;
             },
           );
@@ -223,6 +287,30 @@ export function secureSchema(schema: GraphQLSchema, options: SecureSchemaOptions
       return next;
     },
   });
+}
+
+/** Audited reads written one by one per operation; the rest are counted into summary entries. */
+export const AUDIT_ENTRIES_PER_OPERATION = 20;
+const AUDIT_SUBJECTS_PER_SUMMARY = 10;
+const SUMMARY_FALLBACK_MS = 1_000;
+
+interface OperationAudit {
+  written: number;
+  readonly principal: Principal | undefined;
+  readonly folded: Map<
+    string,
+    { action: string; outcome: 'ok' | 'denied' | 'error'; code: string | null; count: number; subjects: string[] }
+  >;
+  flush: (() => Promise<void>) | null;
+  timer: NodeJS.Timeout | null;
+}
+
+const operationAudits = new WeakMap<object, OperationAudit>();
+
+/** Writes the operation's folded audit summary now (the HTTP server calls it before answering). */
+export function finishOperationAudit(ctx: object): Promise<void> {
+  const acc = operationAudits.get(ctx);
+  return acc?.flush ? acc.flush() : Promise.resolve();
 }
 
 /**

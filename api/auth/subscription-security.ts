@@ -18,7 +18,16 @@ import type { Logger } from 'pino';
 import type { ApiLimits } from './api-limits';
 import { AuthError } from './auth-error';
 import { type Authenticator, credentialsFromParams } from './authenticator';
-import { depthLimitRule, mayIntrospect, safeOperationCost, tooComplexError, usesIntrospection } from './query-limits';
+import {
+  depthLimitRule,
+  MAX_ID_ARGUMENT_CHARS,
+  mayIntrospect,
+  overlongIdArgument,
+  safeOperationCost,
+  tooComplexError,
+  usesIntrospection,
+  withoutSuggestions,
+} from './query-limits';
 import type { OperationBudget } from './rate-limiters';
 import type { Principal } from './roles';
 
@@ -97,7 +106,18 @@ export function createSubscriptionSecurity(deps: SubscriptionSecurityDeps) {
         return [e instanceof GraphQLError ? e : new GraphQLError('Syntax error')];
       }
       const errors = validate(deps.schema, document, rules);
-      if (errors.length > 0) return errors;
+      if (errors.length > 0) {
+        if (!mayIntrospect(deps.limits.introspection, principal)) withoutSuggestions(errors);
+        return errors;
+      }
+      const overlong = overlongIdArgument(deps.schema, document, payload.variables ?? undefined);
+      if (overlong !== null) {
+        return [
+          new GraphQLError(`Argument ${overlong} is longer than ${MAX_ID_ARGUMENT_CHARS} characters; no id is.`, {
+            extensions: { code: 'BAD_USER_INPUT' },
+          }),
+        ];
+      }
       if (usesIntrospection(document) && !mayIntrospect(deps.limits.introspection, principal)) {
         return [
           new GraphQLError('Introspection is not available to this principal.', { extensions: { code: 'FORBIDDEN' } }),

@@ -5,6 +5,8 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import { isPlainObject } from '../../graph-schema';
+import { parseJsonBytes } from '../../ingest/decoders/safe-json';
+import { DecodeError } from '../../ingest/errors';
 import type { RawMessage, SegmentType } from '../../ingest/hub-event';
 import type { IngestPipeline } from '../../ingest/ingest-pipeline';
 import type { ApiMetrics } from '../api-metrics';
@@ -183,15 +185,34 @@ export function createCollectorRouter(options: CollectorOptions): express.Router
   return router;
 }
 
+/**
+ * Deepest nesting of a request body: a batch envelope (2 levels) around events the decoder
+ * accepts up to 32 deep, with room so that a too-deep event is dead-lettered on its own.
+ * Deeper bodies are refused before anything recursive (JSON.stringify, the decoder) sees them.
+ */
+const MAX_BODY_DEPTH = 64;
+
 function parseBody(raw: unknown): Record<string, unknown> {
   if (!Buffer.isBuffer(raw) || raw.length === 0) {
     throw new CollectorHttpError(400, 'INVALID_JSON', 'The request body is empty; send a JSON object');
   }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(raw.toString('utf8'));
-  } catch {
-    throw new CollectorHttpError(400, 'INVALID_JSON', 'The request body is not valid JSON');
+    // Strict UTF-8 and a depth scan before JSON.parse: invalid bytes are refused, never replaced with U+FFFD.
+    parsed = parseJsonBytes(raw, { maxBytes: raw.length, maxDepth: MAX_BODY_DEPTH });
+  } catch (e) {
+    if (!(e instanceof DecodeError)) throw e;
+    switch (e.reason) {
+      case 'INVALID_UTF8':
+        throw new CollectorHttpError(400, 'INVALID_BODY', `The request body is not valid UTF-8 (${e.message})`);
+      case 'TOO_DEEP':
+        throw new CollectorHttpError(400, 'INVALID_BODY', `The request body is nested too deeply (${e.message})`);
+      case 'FORBIDDEN_KEY':
+      case 'INVALID_VALUE':
+        throw new CollectorHttpError(400, 'INVALID_BODY', `The request body is not accepted: ${e.message}`);
+      default:
+        throw new CollectorHttpError(400, 'INVALID_JSON', 'The request body is not valid JSON');
+    }
   }
   if (!isPlainObject(parsed))
     throw new CollectorHttpError(400, 'INVALID_BODY', 'The request body must be a JSON object');
@@ -288,10 +309,19 @@ function toHttpError(error: unknown, endpoint: Endpoint | undefined): CollectorH
   if (type === 'encoding.unsupported' || type === 'charset.unsupported') {
     return new CollectorHttpError(415, 'UNSUPPORTED_MEDIA_TYPE', 'Unsupported Content-Encoding or charset');
   }
+  if (isDecompressionError(error)) {
+    return new CollectorHttpError(400, 'INVALID_BODY', 'The request body could not be decompressed (Content-Encoding)');
+  }
   if (typeof type === 'string') {
     // Other body-parser failures (aborted, bad length): the request itself was broken.
     return new CollectorHttpError(400, 'INVALID_BODY', 'The request body could not be read');
   }
   // The pipeline rejects only when nothing was made durable: the SDK must retry the same events.
   return new CollectorHttpError(503, 'SERVICE_UNAVAILABLE', 'Events could not be stored right now; retry later');
+}
+
+/** zlib's errors for a corrupt gzip/deflate/brotli body: the sender's bytes are broken, retrying cannot help. */
+function isDecompressionError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && (code.startsWith('Z_') || code.startsWith('ERR_BROTLI'));
 }

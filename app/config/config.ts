@@ -4,10 +4,11 @@
  * startup error naming the setting and what is allowed — never a silent default.
  */
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import type { JSONWebKeySet } from 'jose';
 import { type ApiKeyConfig, hashApiKey, isApiKeyHash, MIN_API_KEY_LENGTH } from '../../api/auth/api-keys';
-import { type ApiLimits, DEFAULT_API_LIMITS } from '../../api/auth/api-limits';
+import { type ApiLimits, DEFAULT_API_LIMITS, type TrustedProxies } from '../../api/auth/api-limits';
 import { JWT_ALGORITHMS, type JwtAlgorithm } from '../../api/auth/jwt-algorithms';
 import type { IntrospectionMode } from '../../api/auth/query-limits';
 import { isRole } from '../../api/auth/roles';
@@ -216,6 +217,42 @@ function jwtAlgorithms(raw: string, name: string): JwtAlgorithm[] {
   return items as JwtAlgorithm[];
 }
 
+const PROXY_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+
+/**
+ * `C360_TRUSTED_PROXIES`: empty (none), a hop count, or addresses / CIDR ranges / the names
+ * loopback, linklocal, uniquelocal. "true" (trust every hop) is refused: any client could
+ * then choose its own address with X-Forwarded-For and escape limits by address.
+ */
+function trustedProxies(raw: string, name: string): TrustedProxies {
+  const value = raw.trim();
+  if (value === '' || value === 'none' || value === 'false') return false;
+  if (/^\d+$/.test(value)) return integer(1, 20)(value, name);
+  if (value === 'true' || value === '*') {
+    throw new ConfigError(
+      name,
+      'trusting every proxy lets any client set its address with X-Forwarded-For; name the proxies (addresses, CIDR ranges, loopback, linklocal, uniquelocal) or a hop count',
+    );
+  }
+  const items = list(value, name);
+  for (const item of items) {
+    if (PROXY_NAMES.includes(item)) continue;
+    const [address, bits, ...rest] = item.split('/');
+    const family = isIP(address);
+    const prefixOk =
+      bits === undefined ||
+      (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 6 ? 128 : 32)) ||
+      (family === 4 && isIP(bits) === 4);
+    if (family === 0 || !prefixOk || rest.length > 0) {
+      throw new ConfigError(
+        name,
+        `'${item}' is not an IP address, a CIDR range, a hop count or one of ${PROXY_NAMES.join(', ')}`,
+      );
+    }
+  }
+  return items;
+}
+
 function nullableBool(raw: string, name: string): boolean | null {
   return raw === '' ? null : bool(raw, name);
 }
@@ -283,6 +320,16 @@ const SETTINGS = {
     parse: integer(0, 100_000_000),
   },
   corsOrigins: { env: 'C360_CORS_ORIGINS', default: [] as string[], parse: list },
+  authFailuresPerMinute: {
+    env: 'C360_AUTH_FAILURES_PER_MINUTE',
+    default: DEFAULT_API_LIMITS.authFailuresPerMinute,
+    parse: integer(0, 1_000_000),
+  },
+  trustedProxies: {
+    env: 'C360_TRUSTED_PROXIES',
+    default: DEFAULT_API_LIMITS.trustedProxies as TrustedProxies,
+    parse: trustedProxies,
+  },
   phoneRegion: { env: 'C360_PHONE_REGION', default: null as string | null, parse: phoneRegion },
   demo: { env: 'C360_DEMO', default: false, parse: bool },
   demoCustomers: { env: 'C360_DEMO_CUSTOMERS', default: 200, parse: integer(1, 10_000_000) },
@@ -422,6 +469,8 @@ export function createConfig(
       rateLimitPerMinute: read('graphqlRateLimitPerMinute'),
       collectorRateLimitPerMinute: read('collectorRateLimitPerMinute'),
       corsOrigins: read('corsOrigins'),
+      authFailuresPerMinute: read('authFailuresPerMinute'),
+      trustedProxies: read('trustedProxies'),
     },
     playground: read('playground') ?? read('demo'),
     demo: read('demo'),

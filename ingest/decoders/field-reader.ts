@@ -26,6 +26,10 @@ export function typeName(value: unknown): string {
   return typeof value;
 }
 
+/** Longest identifier (userId, anonymousId, messageId, …) accepted, in UTF-8 bytes. */
+export const MAX_ID_BYTES = 512;
+const MAX_ID_CHARS = MAX_ID_BYTES;
+
 export class FieldReader {
   constructor(
     readonly obj: JsonObject,
@@ -67,7 +71,14 @@ export class FieldReader {
   id(key: string): string | null {
     const v = this.raw(key);
     if (v === undefined || v === null || v === '') return null;
-    if (typeof v === 'string') return v;
+    if (typeof v === 'string') {
+      // Ids become store keys (and edge keys hold two): a 100 KB id is a broken or hostile
+      // producer, dead-lettered here rather than failing the store's key limits as "unavailable".
+      if (v.length > MAX_ID_CHARS || Buffer.byteLength(v, 'utf8') > MAX_ID_BYTES) {
+        throw new DecodeError('INVALID_VALUE', `${key} is longer than ${MAX_ID_BYTES} bytes`, this.path(key));
+      }
+      return v;
+    }
     if (typeof v === 'number') {
       if (!Number.isSafeInteger(v)) {
         throw new DecodeError('INVALID_VALUE', `${key} must be a string or a safe integer`, this.path(key));
