@@ -201,7 +201,7 @@ export function mayIntrospect(mode: IntrospectionMode, principal: Principal | un
 }
 
 /** graphql-js appends "Did you mean …?" to validation and coercion errors: it names schema members. */
-const SUGGESTION = /\s*Did you mean [^]*\?\s*$/;
+const SUGGESTION = /\s*Did you mean [\s\S]*\?\s*$/;
 
 /** Removes schema suggestions from errors for a principal that may not read the schema. */
 export function withoutSuggestions(errors: readonly Error[] | undefined): void {
