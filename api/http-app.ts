@@ -1,4 +1,5 @@
 import { isUtf8 } from 'node:buffer';
+import { randomBytes } from 'node:crypto';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
@@ -16,6 +17,7 @@ import { type AuthConfig, type Authenticator, createAuthenticator } from './auth
 import { createCorsMiddleware } from './auth/cors';
 import { createFailedAuthLimit } from './auth/failed-auth-limit';
 import type { ModulePolicy } from './auth/field-policy';
+import { createOpaqueIds } from './auth/opaque-ids';
 import { createQueryLimitsPlugin, depthLimitRule } from './auth/query-limits';
 import {
   createCollectorRateLimit,
@@ -62,6 +64,12 @@ export interface ApiConfig {
   readonly auth?: AuthConfig;
   /** Depth, cost, time, body size, introspection, rate limits, CORS (defaults: DEFAULT_API_LIMITS). */
   readonly limits?: Partial<ApiLimits>;
+  /**
+   * The hub secret that keys the opaque ids and cursors principals without PII access
+   * get (C360_ID_SECRET; every replica needs the same one). Absent: a random secret for
+   * this process — its opaque ids stop working when it restarts (tests, embedded use).
+   */
+  readonly idSecret?: string;
 }
 
 export interface HttpAppDeps {
@@ -209,8 +217,9 @@ export function createHttpApp(deps: HttpAppDeps): HttpApp {
     );
   }
 
+  const opaqueIds = createOpaqueIds(config.idSecret ?? randomBytes(32).toString('base64url'));
   // Later modules win field by field, so a module can take over a base placeholder.
-  const schema = buildGraphQLSchema(deps.modules ?? [], { auditLog: deps.auditLog ?? null, logger });
+  const schema = buildGraphQLSchema(deps.modules ?? [], { auditLog: deps.auditLog ?? null, logger, opaqueIds });
   const createContext = (principal?: Principal, deadlineMs?: number): ApiContext => ({
     store,
     loaders: createLoaders(store),

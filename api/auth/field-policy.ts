@@ -5,6 +5,7 @@
  * centrally when the schema is built.
  */
 import type { JsonObject } from '../../graph-schema';
+import type { OpaqueIds } from './opaque-ids';
 import type { Role } from './roles';
 
 /** `Type.field`, e.g. `Query.customer`. */
@@ -19,8 +20,13 @@ export interface AuditSpec {
   describe(args: Readonly<Record<string, unknown>>, result: unknown): { subject: string | null; details?: JsonObject };
 }
 
+/** What a mask rule may use besides the value: the hub's opaque ids (null: ids are masked by shape). */
+export interface MaskTools {
+  readonly ids: OpaqueIds | null;
+}
+
 /** Masks one field's value (already resolved, lists included) for a principal without PII access. */
-export type MaskRule = (value: unknown, parent: unknown) => unknown;
+export type MaskRule = (value: unknown, parent: unknown, tools: MaskTools) => unknown;
 
 export interface ModulePolicy {
   /** Roles admitted per field. Every Query, Mutation and Subscription field needs an entry; others may have one. */

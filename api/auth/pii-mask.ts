@@ -8,7 +8,16 @@
  *   +447700900100       → +44********00      (country code and last two digits stay)
  *   Ann Lee             → A***               (fixed length: the length leaks nothing)
  */
-import { isPlainObject, type JsonValue, parseVertexId, VERTICES, type VertexLabel } from '../../graph-schema';
+import { findNumbers, isPossiblePhoneNumber } from 'libphonenumber-js';
+import {
+  isPlainObject,
+  isVertexLabel,
+  type JsonValue,
+  parseVertexId,
+  VERTICES,
+  type VertexLabel,
+} from '../../graph-schema';
+import type { OpaqueIds } from './opaque-ids';
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const EMAIL_IN_TEXT = /[^\s@<>()"',;:]+@[^\s@<>()"',;:]+\.[A-Za-z]{2,}/g;
@@ -82,6 +91,160 @@ export function maskEmailsInText(value: string): string {
   return value.includes('@') ? value.replace(EMAIL_IN_TEXT, (m) => maskEmail(m)) : value;
 }
 
+/** `tel:` / `callto:` / `sms:` URIs (RFC 3966): whatever number follows is personal. */
+const TEL_URI = /\b(?:tel|callto|sms|whatsapp):[+\d][\d\s().\-/]*\d/gi;
+/**
+ * Numbers libphonenumber cannot place without a default country: a run of digits with
+ * separators that starts with + or a trunk 0 (`07700 900100`), or follows a word that
+ * says it is one (`call 7700900100`).
+ */
+const NATIONAL_PHONE = /(?:\+|\b0)\d[\d\s().-]{6,}\d/g;
+const PHONE_AFTER_WORD =
+  /\b(?:phone|tel|telephone|mobile|cell|call|sms|whatsapp|fax|ring)\b\D{0,12}?(\d[\d\s().-]{5,}\d)/gi;
+/**
+ * libphonenumber's own default leniency is VALID: numbers in ranges it holds to be unassigned
+ * (the UK's +44 7700 900xxx, kept for fiction and tests) are skipped. For masking, a number that
+ * is merely possible is personal enough. (The typings omit the option the finder reads.)
+ */
+const POSSIBLE_NUMBERS = { leniency: 'POSSIBLE', v2: true } as unknown as { v2: true };
+/** 13–19 digits, optionally grouped by spaces or dashes: card-number shaped (Luhn decides). */
+const CARD = /\b\d(?:[ -]?\d){12,18}\b/g;
+
+function digitCount(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= 48 && s.charCodeAt(i) <= 57) n++;
+  return n;
+}
+
+/** The Luhn checksum every payment card number carries. */
+export function passesLuhn(digits: string): boolean {
+  let sum = 0;
+  for (let i = 0; i < digits.length; i++) {
+    let d = digits.charCodeAt(digits.length - 1 - i) - 48;
+    if (i % 2 === 1) {
+      d *= 2;
+      if (d > 9) d -= 9;
+    }
+    sum += d;
+  }
+  return digits.length >= 13 && sum % 10 === 0;
+}
+
+/** A card number keeps its last four digits (as receipts print it). */
+export function maskCard(value: string): string {
+  const digits = value.replace(/\D/g, '');
+  return `****${digits.slice(-4)}`;
+}
+
+/**
+ * Personal data written inside free text — e-mails, phone numbers (libphonenumber's
+ * finder, `tel:` URIs, trunk-prefixed national numbers, numbers after "call", "phone",
+ * …) and card numbers (Luhn) — masked in place; the rest of the text stays readable.
+ */
+export function maskPiiInText(value: string): string {
+  if (digitCount(value) < 6) return maskEmailsInText(value);
+  let out = value.replace(CARD, (m) => (passesLuhn(m.replace(/\D/g, '')) ? maskCard(m) : m));
+  out = out.replace(TEL_URI, (m) => `${m.slice(0, m.indexOf(':') + 1)}${maskPhone(m.slice(m.indexOf(':') + 1))}`);
+  // libphonenumber: international numbers anywhere in the text, right to left so offsets hold.
+  const found = findNumbers(out, POSSIBLE_NUMBERS);
+  for (let i = found.length - 1; i >= 0; i--) {
+    const f = found[i];
+    out = `${out.slice(0, f.startsAt)}${maskPhone(out.slice(f.startsAt, f.endsAt))}${out.slice(f.endsAt)}`;
+  }
+  const phoneish = (m: string) => {
+    const n = digitCount(m);
+    return n >= 7 && n <= 15;
+  };
+  out = out.replace(NATIONAL_PHONE, (m) => (phoneish(m) ? maskPhone(m) : m));
+  out = out.replace(PHONE_AFTER_WORD, (m, number: string) =>
+    phoneish(number) ? m.slice(0, m.length - number.length) + maskPhone(number) : m,
+  );
+  return maskEmailsInText(out);
+}
+
+/** A JSON number that is a phone (valid with a leading +) or a card number: shown as `***`. */
+function personalNumber(value: number): boolean {
+  if (!Number.isSafeInteger(value) || value < 1_000_000) return false;
+  const digits = String(value);
+  if (digits.length >= 13 && passesLuhn(digits)) return true;
+  if (digits.length < 10 || digits.length > 15) return false;
+  return isPossiblePhoneNumber(`+${digits}`);
+}
+
+/** Words that make a key personal on their own (`billing_email`, `recipientPhone`, `dob`). */
+const PII_TOKENS = new Set([
+  'email',
+  'mail',
+  'phone',
+  'mobile',
+  'tel',
+  'telephone',
+  'cell',
+  'msisdn',
+  'fax',
+  'whatsapp',
+  'address',
+  'street',
+  'postcode',
+  'postal',
+  'zip',
+  'zipcode',
+  'birthday',
+  'birthdate',
+  'dob',
+  'ssn',
+  'passport',
+  'iban',
+  'recipient',
+  'cardholder',
+  'surname',
+  'forename',
+  'ip',
+]);
+/** `name` is personal alone or qualified by one of these (`givenName`, `billing_name`); `productName` is not. */
+const PERSON_QUALIFIERS = new Set([
+  'given',
+  'first',
+  'last',
+  'full',
+  'middle',
+  'family',
+  'maiden',
+  'nick',
+  'display',
+  'billing',
+  'shipping',
+  'recipient',
+  'customer',
+  'contact',
+  'user',
+  'holder',
+  'card',
+  'sur',
+  'fore',
+  'person',
+  'sender',
+  'receiver',
+]);
+
+/** `givenName`, `billing_name`, `Recipient-Phone` → [given, name], [billing, name], [recipient, phone]. */
+function keyTokens(key: string): string[] {
+  return key
+    .replace(/([a-z\d])([A-Z])/g, '$1 $2')
+    .toLowerCase()
+    .split(/[^a-z\d]+/)
+    .filter((t) => t.length > 0);
+}
+
+/** Whether a free-form key names personal data. */
+export function isPersonalKey(key: string): boolean {
+  if (PII_NAMES.has(key.toLowerCase().replace(/[_-]/g, ''))) return true;
+  const tokens = keyTokens(key);
+  if (tokens.some((t) => PII_TOKENS.has(t))) return true;
+  const name = tokens.indexOf('name');
+  return name >= 0 && (tokens.length === 1 || tokens.some((t) => PERSON_QUALIFIERS.has(t)));
+}
+
 /**
  * Vertex ids carry keys: `Identity:<type>:<value>` holds an identifier value,
  * and a Customer key may be a Segment userId that is an email. Those parts are
@@ -141,23 +304,36 @@ function marksOf(label: VertexLabel | null): LabelMarks {
  * PII properties of the label and PII-named keys are masked; elsewhere, any
  * string that looks like an email or a phone number is masked, at any depth.
  */
-export function maskProps(value: unknown, label: VertexLabel | null = null): unknown {
-  return maskJson(value as JsonValue, marksOf(label), 0);
+export function maskProps(value: unknown, label: VertexLabel | null = null, ids: OpaqueIds | null = null): unknown {
+  return maskJson(value as JsonValue, marksOf(label), 0, ids);
+}
+
+/**
+ * A string in free-form JSON: a vertex id (an analytics `component` trait is
+ * `Customer:<key>`) becomes the same opaque id the ID fields show; anything that
+ * looks personal is masked by shape; free text is scanned.
+ */
+function maskString(value: string, ids: OpaqueIds | null): string {
+  if (ids !== null) {
+    const ref = parseVertexId(value);
+    if (ref !== null && isVertexLabel(ref.label)) return ids.encode(value);
+  }
+  return looksPersonal(value) ? maskValue(value) : maskPiiInText(value);
 }
 
 const MAX_DEPTH = 32;
 
-function maskJson(value: JsonValue, marks: LabelMarks, depth: number): JsonValue {
+function maskJson(value: JsonValue, marks: LabelMarks, depth: number, ids: OpaqueIds | null): JsonValue {
   if (depth > MAX_DEPTH) return null;
-  if (typeof value === 'string') return looksPersonal(value) ? maskValue(value) : maskEmailsInText(value);
-  if (Array.isArray(value)) return value.map((v) => maskJson(v, FREE_FORM, depth + 1));
+  if (typeof value === 'string') return maskString(value, ids);
+  if (typeof value === 'number') return personalNumber(value) ? '***' : value;
+  if (Array.isArray(value)) return value.map((v) => maskJson(v, FREE_FORM, depth + 1, ids));
   if (isPlainObject(value)) {
     const out: Record<string, JsonValue> = {};
     for (const [k, v] of Object.entries(value as Record<string, JsonValue>)) {
-      const personal =
-        marks.pii.has(k) || (!marks.notPii.has(k) && PII_NAMES.has(k.toLowerCase().replace(/[_-]/g, '')));
+      const personal = marks.pii.has(k) || (!marks.notPii.has(k) && isPersonalKey(k));
       // Below the top level the bag is free-form whatever the label.
-      out[k] = personal ? maskWhole(v) : maskJson(v, FREE_FORM, depth + 1);
+      out[k] = personal ? maskWhole(v) : maskJson(v, FREE_FORM, depth + 1, ids);
     }
     return out;
   }

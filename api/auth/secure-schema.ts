@@ -18,14 +18,17 @@ import {
   GraphQLError,
   type GraphQLFieldConfig,
   type GraphQLFieldResolver,
+  type GraphQLInputType,
   type GraphQLSchema,
   getNamedType,
+  isInputObjectType,
 } from 'graphql';
 import type { Logger } from 'pino';
 import { isVertexLabel, VERTICES } from '../../graph-schema';
 import { AuthError } from './auth-error';
-import type { AuditSpec, MaskRule, SchemaPolicy } from './field-policy';
-import { maskEmailsInText, maskProps, maskValue, maskVertexId } from './pii-mask';
+import type { AuditSpec, MaskRule, MaskTools, SchemaPolicy } from './field-policy';
+import { isOpaque, type OpaqueIds } from './opaque-ids';
+import { maskPiiInText, maskProps, maskValue, maskVertexId } from './pii-mask';
 import { hasAnyRole, type Principal, type Role } from './roles';
 import type { SecurityAuditLog } from './security-audit-log';
 
@@ -38,6 +41,12 @@ export interface SecurityContext {
 
 export interface SecureSchemaOptions {
   readonly policy: SchemaPolicy;
+  /**
+   * Principals without PII access get ids and cursors as opaque ids keyed by the hub
+   * secret, and every argument that takes an id, a cursor or JSON accepts them back.
+   * Absent: ids are masked by shape (`Customer:a***@…`), as before opaque ids existed.
+   */
+  readonly opaqueIds?: OpaqueIds | null;
   readonly auditLog?: SecurityAuditLog | null;
   readonly logger?: Logger;
 }
@@ -73,26 +82,109 @@ function mapLeaves(value: unknown, f: (v: unknown) => unknown): unknown {
   return f(value);
 }
 
-const maskIdLeaf = (v: unknown) => (typeof v === 'string' ? maskVertexId(v) : v);
+/** Relay cursor fields: they hold store positions, i.e. ids. */
+const CURSOR_FIELDS = new Set(['cursor', 'endCursor', 'startCursor']);
+/** Arguments that take a cursor back. */
+const CURSOR_ARGUMENTS = new Set(['after', 'before']);
 
 /** The default mask of a field by its output type; null when the type carries no personal data. */
 function defaultMask(typeName: string, fieldName: string, outputType: string): MaskRule | null {
   switch (outputType) {
     case 'ID':
-      return (v) => mapLeaves(v, maskIdLeaf);
+      return (v, _parent, tools) =>
+        mapLeaves(v, (s) => (typeof s !== 'string' ? s : tools.ids ? tools.ids.encode(s) : maskVertexId(s)));
     case 'JSON': {
       const label = isVertexLabel(typeName) ? typeName : null;
-      return (v) => maskProps(v, label);
+      return (v, _parent, tools) => maskProps(v, label, tools.ids);
     }
     case 'String': {
       const marked = isVertexLabel(typeName) && VERTICES[typeName].properties[fieldName]?.pii === true;
       return marked
         ? (v) => mapLeaves(v, (s) => (typeof s === 'string' ? maskValue(s) : s))
-        : (v) => mapLeaves(v, (s) => (typeof s === 'string' ? maskEmailsInText(s) : s));
+        : (v) => mapLeaves(v, (s) => (typeof s === 'string' ? maskPiiInText(s) : s));
     }
     default:
       return null;
   }
+}
+
+function badId(argument: string, cursor: boolean): GraphQLError {
+  return new GraphQLError(
+    cursor ? `${argument} is not a cursor this hub issued` : `${argument} is not an id this hub issued`,
+    { extensions: { code: cursor ? 'INVALID_CURSOR' : 'BAD_USER_INPUT', argumentName: argument } },
+  );
+}
+
+type ArgDecoder = (value: unknown) => unknown;
+
+/**
+ * How to turn opaque ids back into raw ones in an argument of this type: ID values,
+ * cursors (`after`/`before`), opaque strings anywhere in JSON (a segment condition on a
+ * `component` trait), recursively through input objects. Null: nothing to decode.
+ */
+function argDecoder(
+  type: GraphQLInputType,
+  name: string,
+  ids: OpaqueIds,
+  seen: Set<string> = new Set(),
+): ArgDecoder | null {
+  const named = getNamedType(type);
+  const decodeString = (cursor: boolean) => (s: string) => {
+    if (!isOpaque(s)) return s;
+    const raw = ids.decode(s);
+    if (raw === null) throw badId(name, cursor);
+    return raw;
+  };
+  const leaves = (f: (s: string) => string): ArgDecoder => {
+    const walk = (v: unknown): unknown => (Array.isArray(v) ? v.map(walk) : typeof v === 'string' ? f(v) : v);
+    return walk;
+  };
+  if (named.name === 'ID') return leaves(decodeString(false));
+  if (named.name === 'String' && CURSOR_ARGUMENTS.has(name)) return leaves(decodeString(true));
+  if (named.name === 'JSON') {
+    const one = decodeString(false);
+    const walk = (v: unknown): unknown => {
+      if (typeof v === 'string') return one(v);
+      if (Array.isArray(v)) return v.map(walk);
+      if (v !== null && typeof v === 'object') {
+        const out: Record<string, unknown> = {};
+        for (const [k, x] of Object.entries(v)) out[k] = walk(x);
+        return out;
+      }
+      return v;
+    };
+    return walk;
+  }
+  if (isInputObjectType(named)) {
+    if (seen.has(named.name)) return null;
+    const inner = new Set(seen).add(named.name);
+    const fields = Object.values(named.getFields()).flatMap((f) => {
+      const d = argDecoder(f.type, f.name, ids, inner);
+      return d ? [[f.name, d] as const] : [];
+    });
+    if (fields.length === 0) return null;
+    const one = (v: unknown): unknown => {
+      if (Array.isArray(v)) return v.map(one);
+      if (v === null || typeof v !== 'object') return v;
+      const out: Record<string, unknown> = { ...(v as Record<string, unknown>) };
+      for (const [k, d] of fields) if (out[k] !== undefined && out[k] !== null) out[k] = d(out[k]);
+      return out;
+    };
+    return one;
+  }
+  return null;
+}
+
+/** Vertex ids written inside an error message (`Customer:ann@…`), for principals without PII access. */
+const VERTEX_ID_IN_TEXT = new RegExp(`\\b(?:${Object.keys(VERTICES).join('|')}):[^\\s"'\`,;)]+`, 'g');
+
+/** An error's message as a principal without PII access may read it. */
+function scrubError(e: unknown, ids: OpaqueIds | null): unknown {
+  if (!(e instanceof Error) || typeof e.message !== 'string') return e;
+  let message = ids ? e.message.replace(VERTEX_ID_IN_TEXT, (m) => ids.encode(m)) : e.message;
+  message = maskPiiInText(message);
+  if (message !== e.message) e.message = message;
+  return e;
 }
 
 function codeOf(e: unknown): string {
@@ -105,6 +197,8 @@ function codeOf(e: unknown): string {
 
 export function secureSchema(schema: GraphQLSchema, options: SecureSchemaOptions): GraphQLSchema {
   const { policy, auditLog, logger } = options;
+  const ids = options.opaqueIds ?? null;
+  const tools: MaskTools = { ids };
   const roots = new Map<string, 'query' | 'mutation' | 'subscription'>();
   if (schema.getQueryType()) roots.set(schema.getQueryType()?.name as string, 'query');
   if (schema.getMutationType()) roots.set(schema.getMutationType()?.name as string, 'mutation');
@@ -230,25 +324,51 @@ export function secureSchema(schema: GraphQLSchema, options: SecureSchemaOptions
       const roles = policy.roles.get(coordinate);
       const auditSpec = policy.audit.get(coordinate);
       const explicitMask = policy.masks.get(coordinate);
-      const mask =
-        explicitMask === undefined ? defaultMask(typeName, fieldName, getNamedType(field.type).name) : explicitMask;
+      const outputType = getNamedType(field.type).name;
+      const mask: MaskRule | null =
+        ids !== null && outputType === 'String' && CURSOR_FIELDS.has(fieldName)
+          ? (v) => mapLeaves(v, (c) => (typeof c === 'string' ? ids.encode(c) : c))
+          : explicitMask === undefined
+            ? defaultMask(typeName, fieldName, outputType)
+            : explicitMask;
       const checksRoles = rootKind !== undefined || roles !== undefined;
       const original: GraphQLFieldResolver<unknown, SecurityContext> = field.resolve ?? defaultFieldResolver;
       const ownResolver = field.resolve !== undefined;
-      if (!checksRoles && mask === null && auditSpec === undefined && !ownResolver) return field;
+      const decoders =
+        ids === null
+          ? []
+          : Object.entries(field.args ?? {}).flatMap(([name, arg]) => {
+              const d = argDecoder(arg.type, name, ids);
+              return d ? [[name, d] as const] : [];
+            });
+      const decodeArgs = (args: Record<string, unknown>): Record<string, unknown> => {
+        if (decoders.length === 0) return args;
+        const out = { ...args };
+        for (const [name, d] of decoders) if (out[name] !== undefined && out[name] !== null) out[name] = d(out[name]);
+        return out;
+      };
+      if (!checksRoles && mask === null && auditSpec === undefined && !ownResolver && decoders.length === 0)
+        return field;
 
       const guarded = (rootKind !== 'subscription' || field.subscribe === undefined) && checksRoles;
-      const resolve: GraphQLFieldResolver<unknown, SecurityContext> = (parent, args, ctx, info) => {
+      const resolve: GraphQLFieldResolver<unknown, SecurityContext> = (parent, rawArgs, ctx, info) => {
         const deadline = ctx?.deadlineMs;
         if (deadline !== undefined && ownResolver && Date.now() > deadline) throw timeoutError();
         let principal = ctx?.principal;
         let result: unknown;
+        let args = rawArgs;
         try {
           if (guarded) principal = authorize(ctx, coordinate, roles);
+          args = decodeArgs(rawArgs);
           result = original(parent, args, ctx, info);
         } catch (e) {
           if (auditSpec) void audit(auditSpec, coordinate, principal, args, undefined, e, ctx);
-          throw e;
+          throw principal?.pii ? e : scrubError(e, ids);
+        }
+        if (!principal?.pii && isPromise(result)) {
+          result = result.catch((e: unknown) => {
+            throw scrubError(e, ids);
+          });
         }
         if (deadline !== undefined && ownResolver && isPromise(result)) result = raceDeadline(ctx, result, deadline);
         if (auditSpec && rootKind !== 'subscription') {
@@ -264,17 +384,19 @@ export function secureSchema(schema: GraphQLSchema, options: SecureSchemaOptions
           );
         }
         // No principal (a context built elsewhere) is treated like one without PII access.
-        if (mask && !principal?.pii) result = then(result, (v) => mask(v, parent));
+        if (mask && !principal?.pii) result = then(result, (v) => mask(v, parent, tools));
         return result;
       };
 
       const next: GraphQLFieldConfig<unknown, SecurityContext> = { ...field, resolve };
       if (rootKind === 'subscription' && field.subscribe) {
         const subscribe = field.subscribe;
-        next.subscribe = async (parent, args, ctx, info) => {
+        next.subscribe = async (parent, rawArgs, ctx, info) => {
           let principal = ctx?.principal;
+          let args = rawArgs;
           try {
             principal = authorize(ctx, coordinate, roles);
+            args = decodeArgs(rawArgs);
             const iterator = await subscribe(parent, args, ctx, info);
             if (auditSpec) await audit(auditSpec, coordinate, principal, args, null, undefined);
             return iterator;

@@ -62,7 +62,10 @@ export const basePolicy: ModulePolicy = {
     'Identity.value': (v, parent) => (typeof v === 'string' ? maskIdentifier(identityType(parent), v) : v),
     // The event's own properties bag is free-form whatever the label: mask by key name and value shape.
     'Event.properties': (v) => maskProps(v, null),
-    // Cursors are opaque base64url: nothing personal to mask.
+    // Cursors hold store positions (ids): with opaque ids configured secure-schema encrypts them
+    // for principals without PII access whatever this says; without, they pass as they are.
     'PageInfo.endCursor': null,
+    // A segment's id is configuration its marketer chose, not customer data.
+    'Segment.id': null,
   },
 };

@@ -10,6 +10,7 @@ import { makeExecutableSchema } from '@graphql-tools/schema';
 import type { GraphQLSchema } from 'graphql';
 import type { Logger } from 'pino';
 import { mergePolicies, type SchemaPolicy } from '../auth/field-policy';
+import type { OpaqueIds } from '../auth/opaque-ids';
 import { secureSchema } from '../auth/secure-schema';
 import type { SecurityAuditLog } from '../auth/security-audit-log';
 import type { GraphQLModule } from '../http-app';
@@ -20,6 +21,8 @@ import { typeDefs } from './type-defs';
 export interface SchemaSecurity {
   readonly auditLog?: SecurityAuditLog | null;
   readonly logger?: Logger;
+  /** Opaque ids and cursors for principals without PII access (absent: ids masked by shape). */
+  readonly opaqueIds?: OpaqueIds | null;
 }
 
 /** The base schema's policy plus the policies the modules bring. */
@@ -43,5 +46,6 @@ export function buildGraphQLSchema(
     policy: schemaPolicy(modules),
     auditLog: security.auditLog ?? null,
     logger: security.logger,
+    opaqueIds: security.opaqueIds ?? null,
   });
 }

@@ -10,6 +10,7 @@ import type { JSONWebKeySet } from 'jose';
 import { type ApiKeyConfig, hashApiKey, isApiKeyHash, MIN_API_KEY_LENGTH } from '../../api/auth/api-keys';
 import { type ApiLimits, DEFAULT_API_LIMITS, type TrustedProxies } from '../../api/auth/api-limits';
 import { JWT_ALGORITHMS, type JwtAlgorithm } from '../../api/auth/jwt-algorithms';
+import { MIN_ID_SECRET_BYTES } from '../../api/auth/opaque-ids';
 import type { IntrospectionMode } from '../../api/auth/query-limits';
 import { isRole } from '../../api/auth/roles';
 import {
@@ -53,6 +54,11 @@ export interface C360Config {
   readonly apiLimits: ApiLimits;
   /** Serve GraphiQL at GET /graphql (default: only in demo mode). */
   readonly playground: boolean;
+  /**
+   * Keys the opaque ids and cursors of principals without PII access (C360_ID_SECRET).
+   * Null: `c360 start` keeps a generated one in the data dir; `c360 api` refuses to start.
+   */
+  readonly idSecret: string | null;
   readonly demo: boolean;
   readonly demoCustomers: number;
   readonly demoSeed: number;
@@ -217,6 +223,18 @@ function jwtAlgorithms(raw: string, name: string): JwtAlgorithm[] {
   return items as JwtAlgorithm[];
 }
 
+/** `C360_ID_SECRET`: keys opaque ids; long enough to be a key, never logged. */
+function idSecret(raw: string, name: string): string | null {
+  if (raw === '') return null;
+  if (Buffer.byteLength(raw, 'utf8') < MIN_ID_SECRET_BYTES) {
+    throw new ConfigError(
+      name,
+      `must be at least ${MIN_ID_SECRET_BYTES} bytes (e.g. the output of: openssl rand -base64 48), got ${Buffer.byteLength(raw, 'utf8')}`,
+    );
+  }
+  return raw;
+}
+
 const PROXY_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
 
 /**
@@ -320,6 +338,7 @@ const SETTINGS = {
     parse: integer(0, 100_000_000),
   },
   corsOrigins: { env: 'C360_CORS_ORIGINS', default: [] as string[], parse: list },
+  idSecret: { env: 'C360_ID_SECRET', default: null as string | null, parse: idSecret },
   authFailuresPerMinute: {
     env: 'C360_AUTH_FAILURES_PER_MINUTE',
     default: DEFAULT_API_LIMITS.authFailuresPerMinute,
@@ -473,6 +492,7 @@ export function createConfig(
       trustedProxies: read('trustedProxies'),
     },
     playground: read('playground') ?? read('demo'),
+    idSecret: read('idSecret'),
     demo: read('demo'),
     demoCustomers: read('demoCustomers'),
     demoSeed: read('demoSeed'),
@@ -597,6 +617,7 @@ export function redactConfig(config: C360Config): Record<string, unknown> {
   return {
     ...config,
     graphPassword: config.graphPassword ? '***' : null,
+    idSecret: config.idSecret ? '***' : null,
     mappings: config.mappings?.path ?? null,
     writeKeys: config.writeKeys.map(() => '***'),
     apiKeys: config.apiKeys.map((k) => ({ name: k.name, roles: k.roles, expiresAt: k.expiresAt ?? null })),

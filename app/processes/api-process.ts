@@ -14,6 +14,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { ConfigError, type GraphStore } from '../../graph-schema';
 import type { C360Config } from '../config';
+import { requireSharedIdSecret } from '../id-secret';
 import { apiSecurity, requireKafka, wire } from '../wiring';
 import { type ServedHttp, serveHttp } from './serve-http';
 
@@ -39,8 +40,9 @@ export async function startApi(config: C360Config, deps: { readonly logger: Logg
   if (config.writeKeys.length === 0) {
     throw new ConfigError('C360_WRITE_KEYS', 'set at least one collector write key');
   }
-  // Before anything opens: an API without credentials does not start.
+  // Before anything opens: an API without credentials, or without the shared id secret, does not start.
   apiSecurity(config);
+  requireSharedIdSecret(config);
   let phase: ApiPhase = 'starting';
   const w = await wire(config, { role: 'api', logger });
   await w.start();

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { createHttpApp, type Readiness, startHttpServer } from '../../api';
 import { createFileSecurityAuditLog } from '../../api/auth';
 import type { IngestPipeline } from '../../ingest';
+import { resolveIdSecret } from '../id-secret';
 import { apiSecurity, type Wiring } from '../wiring';
 
 export interface ServedHttp {
@@ -41,6 +42,7 @@ export async function serveHttp(
       graphqlPath: '/graphql',
       auth: security.auth,
       limits: security.limits,
+      idSecret: resolveIdSecret(config),
     },
     modules: w.modules,
     readiness: options.readiness,

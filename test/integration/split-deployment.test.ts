@@ -328,6 +328,8 @@ function defineSplitDeployment(storeName: 'neo4j' | 'gremlin'): void {
             // Small fetches: many batches, so the kill lands mid-run.
             C360_KAFKA_MAX_BYTES_PER_PARTITION: '4096',
             C360_API_KEYS: API_KEYS,
+            // Every api replica shares it, so an opaque id from one is accepted by the other.
+            C360_ID_SECRET: 'split-deployment-test-id-secret-0123456789abcdef',
             C360_WRITE_KEYS: WRITE_KEY,
             C360_LOG_LEVEL: 'warn',
             // The test reads every view many times over; the per-principal limit is not under test here.

@@ -21,5 +21,7 @@ export const subscriptionsPolicy: ModulePolicy = {
   masks: {
     // Device indicators are not personal data: shown to every role that may subscribe.
     'HealthChange.evidence': null,
+    // Segment ids are configuration; the customer in the change is opaque like every customer id.
+    'SegmentMembershipChange.segmentId': null,
   },
 };

@@ -12,11 +12,13 @@ export const analyticsPolicy: ModulePolicy = {
     'Query.neighborhood': ['agent', 'analyst', 'marketer', 'admin'],
   },
   masks: {
-    'AnalyticsNode.properties': (v, parent) => {
+    'AnalyticsNode.properties': (v, parent, tools) => {
       const id = String((parent as { id?: unknown } | null)?.id ?? '');
       const label = id.slice(0, Math.max(0, id.indexOf(':')));
-      return maskProps(v, isVertexLabel(label) ? label : null);
+      return maskProps(v, isVertexLabel(label) ? label : null, tools.ids);
     },
     'AnalyticsRun.details': null,
+    // A run id is a sortable timestamp and counter, not customer data.
+    'AnalyticsRun.id': null,
   },
 };

@@ -6,6 +6,7 @@
 
 import { GraphQLError } from 'graphql';
 import { ApiError } from '../../../api/api-errors';
+import type { SecurityContext } from '../../../api/auth/secure-schema';
 import {
   type Connection,
   decodeCursor,
@@ -37,6 +38,7 @@ import {
   storedDefinition,
   systemClock,
 } from '..';
+import { refusePiiConditions } from './pii-conditions';
 import { segmentsPolicy } from './segments-policy';
 import { segmentsTypeDefs } from './segments-type-defs';
 
@@ -147,8 +149,9 @@ export function createSegmentsModule(deps: SegmentsModuleDeps): GraphQLModule {
 
   const resolvers: GraphQLResolvers = {
     Query: {
-      previewSegment: (_: unknown, args: { definition: unknown }): Preview => {
+      previewSegment: (_: unknown, args: { definition: unknown }, ctx: SecurityContext): Preview => {
         const definition = parseDefinition(args.definition);
+        refusePiiConditions(definition, ctx?.principal);
         const now = clock.now();
         let shared: Promise<SegmentPreviewResult> | null = null;
         return {
@@ -171,6 +174,7 @@ export function createSegmentsModule(deps: SegmentsModuleDeps): GraphQLModule {
     Mutation: {
       saveSegment: (_: unknown, args: { name: string; definition: unknown; id?: string | null }, ctx: GraphQLContext) =>
         translate(async () => {
+          refusePiiConditions(parseDefinition(args.definition), (ctx as SecurityContext).principal);
           const saved = await catalog.save({
             name: args.name,
             definition: args.definition,
