@@ -18,6 +18,7 @@ export const VERTEX_LABELS = [
   'Session',
   'Event',
   'Interaction',
+  'HealthChange',
   'Segment',
   'State',
 ] as const;
@@ -36,6 +37,7 @@ export const EDGE_LABELS = [
   'IN_SESSION',
   'ABOUT',
   'CONTACTED',
+  'HEALTH_CHANGED',
   'MEMBER_OF',
 ] as const;
 export type EdgeLabel = (typeof EDGE_LABELS)[number];
@@ -197,6 +199,21 @@ export const VERTICES: Readonly<Record<VertexLabel, VertexLabelDef>> = {
       priority: { type: 'string', description: 'Priority.' },
     },
   },
+  HealthChange: {
+    label: 'HealthChange',
+    description:
+      "A committed device-health transition of a customer's device (proactive care): the history behind Customer.health.",
+    key: 'the health.changed action id without its `health:` prefix',
+    properties: {
+      ts: { type: 'timestamp', description: 'When the change took effect: the event time of the confirming reading.' },
+      deviceId: { type: 'string', description: 'The device that changed: Device:<key>.' },
+      from: { type: 'string', description: 'GREEN, AMBER or RED before.' },
+      to: { type: 'string', description: 'GREEN, AMBER or RED after.' },
+      since: { type: 'timestamp', description: 'When the new status started to show (event time).' },
+      reasons: { type: 'json', description: 'Why, one line per rule that fired.' },
+      customerStatus: { type: 'string', description: "The customer's status as of this change (its worst device)." },
+    },
+  },
   Segment: {
     label: 'Segment',
     description: 'A saved audience.',
@@ -314,6 +331,14 @@ export const EDGES: Readonly<Record<EdgeLabel, EdgeLabelDef>> = {
     properties: {},
     timeline: true,
   },
+  HEALTH_CHANGED: {
+    label: 'HEALTH_CHANGED',
+    description: "One of the customer's devices changed health (written by proactive care, not by mappings).",
+    from: ['Customer'],
+    to: ['HealthChange'],
+    properties: {},
+    timeline: true,
+  },
   MEMBER_OF: {
     label: 'MEMBER_OF',
     description: 'The customer is a member of the saved segment.',
@@ -330,7 +355,7 @@ export const VERTEX_LABEL_PATTERN = /^[A-Z][A-Za-z0-9]{0,62}$/;
 export const EDGE_LABEL_PATTERN = /^[A-Z][A-Z0-9_]{0,62}$/;
 
 /** Labels a mapping may not write: feature-internal records. */
-export const RESERVED_VERTEX_LABELS: readonly string[] = ['State', 'Segment'];
+export const RESERVED_VERTEX_LABELS: readonly string[] = ['State', 'Segment', 'HealthChange'];
 
 /** Labels and properties declared by a mapping file (graph-schema/mapping-file.ts). */
 export interface ModelExtension {

@@ -58,7 +58,12 @@ export function customerView(root: Vertex): CustomerView {
 /** More identities than this on one profile is an over-merge; the view then covers the first ones only. */
 const MAX_IDENTITIES = MAX_PAGE_SIZE;
 
-const TIMELINE_LABELS: Record<string, VertexLabel> = { EVENT: 'Event', ORDER: 'Order', INTERACTION: 'Interaction' };
+const TIMELINE_LABELS: Record<string, VertexLabel> = {
+  EVENT: 'Event',
+  ORDER: 'Order',
+  INTERACTION: 'Interaction',
+  HEALTH: 'HealthChange',
+};
 
 interface PageArgs {
   readonly first?: number | null;
@@ -363,11 +368,27 @@ export const resolvers: Resolvers = {
         case 'Order':
         case 'Interaction':
           return v.label;
+        case 'HealthChange':
+          // HealthChange is the subscription's payload type; the timeline's item is a HealthTransition.
+          return 'HealthTransition';
         default:
           // Timeline edges only reach these labels (graph-schema model); anything else is a store bug.
           throw new TypeError(`TimelineItem: unexpected ${v.label} on a timeline`);
       }
     },
+  },
+
+  HealthTransition: {
+    ts: (v: Vertex) => num(v.props, 'ts'),
+    deviceId: (v: Vertex) => str(v, 'deviceId'),
+    from: (v: Vertex) => str(v, 'from'),
+    to: (v: Vertex) => str(v, 'to'),
+    since: (v: Vertex) => num(v.props, 'since'),
+    reasons: (v: Vertex) => {
+      const r = v.props.reasons;
+      return Array.isArray(r) ? r.filter((x): x is string => typeof x === 'string') : [];
+    },
+    customerStatus: (v: Vertex) => str(v, 'customerStatus'),
   },
 
   Event: {

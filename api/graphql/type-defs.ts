@@ -304,6 +304,8 @@ export const typeDefs = /* GraphQL */ `
     ORDER
     "Support interactions."
     INTERACTION
+    "Device-health changes (proactive care's committed transitions)."
+    HEALTH
   }
 
   "Something that happened to a customer at a point in time."
@@ -400,6 +402,26 @@ export const typeDefs = /* GraphQL */ `
     priority: String
     "Every visible property of the interaction."
     properties: JSON!
+  }
+
+  "A change of the customer's health on its timeline: one device's committed transition, as proactive care announced it (health.changed; the healthChanged subscription's HealthChange)."
+  type HealthTransition implements TimelineItem {
+    "Stable id: HealthChange:<hash>, the health.changed action's id (health:<hash>) in vertex form."
+    id: ID!
+    "When the change took effect: the event time of the reading that confirmed it."
+    ts: DateTime
+    "The device that changed: Device:<key>."
+    deviceId: ID
+    "The device's status before."
+    from: HealthStatus
+    "The device's status after."
+    to: HealthStatus
+    "When the new status started to show (event time)."
+    since: DateTime
+    "Why, one line per rule that fired."
+    reasons: [String!]!
+    "The customer's status as of this change (its worst device)."
+    customerStatus: HealthStatus
   }
 
   "A page of interactions."

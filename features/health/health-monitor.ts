@@ -216,10 +216,10 @@ export function createHealthMonitor(deps: HealthMonitorDeps): HealthMonitor {
         }
       }
     }
+    // The customer's status as of each transition, not as of the end of the batch: a batch
+    // holding a device's RED and its later GREEN must announce RED with the customer RED.
+    const statusAfter = new Map<HealthTransition, DeviceStatus>();
     if (transitions.length > 0) {
-      // The customer's status as of each transition, not as of the end of the batch: a batch
-      // holding a device's RED and its later GREEN must announce RED with the customer RED.
-      const statusAfter = new Map<HealthTransition, DeviceStatus>();
       const byCustomer = new Map<string, HealthTransition[]>();
       for (const t of transitions) {
         if (t.customerId) byCustomer.set(t.customerId, [...(byCustomer.get(t.customerId) ?? []), t]);
@@ -262,18 +262,46 @@ export function createHealthMonitor(deps: HealthMonitorDeps): HealthMonitor {
       await deadLetters.write(letters);
       logger.warn({ count: letters.length }, 'telemetry too late for health evaluation');
     }
-    await writeDeviceHealth(storedOf, states);
+    await writeDeviceHealth(storedOf, states, transitions, statusAfter);
     await stateStore.put(entries);
     return transitions;
   }
 
-  /** Status and since on the Device vertex, versioned by its newest reading, whenever they changed. */
+  /**
+   * Status and since on the Device vertex, versioned by its newest reading, whenever they
+   * changed; and each transition as a HealthChange on the customer's timeline (keyed by the
+   * action id, so a redelivery rewrites the same vertex).
+   */
   async function writeDeviceHealth(
     before: ReadonlyMap<string, DeviceHealthState | undefined>,
     after: ReadonlyMap<string, DeviceHealthState>,
+    transitions: readonly HealthTransition[],
+    customerStatus: ReadonlyMap<HealthTransition, DeviceStatus>,
   ): Promise<void> {
     if (!deps.store) return;
     const batch = new BatchBuilder();
+    for (const t of transitions) {
+      if (t.customerId === null) continue;
+      const customer = parseVertexId(t.customerId);
+      if (!customer) continue;
+      const change = { label: 'HealthChange' as const, key: t.id.replace(/^health:/, '') };
+      const version = makeVersion(t.at, `health:${change.key}`);
+      batch.add({
+        op: 'upsertVertex',
+        ...change,
+        props: {
+          ts: t.at,
+          deviceId: t.deviceId,
+          from: t.from,
+          to: t.to,
+          since: t.since,
+          reasons: [...t.reasons],
+          customerStatus: customerStatus.get(t) ?? null,
+        },
+        version,
+      });
+      batch.add({ op: 'upsertEdge', label: 'HEALTH_CHANGED', from: customer, to: change, props: {}, version });
+    }
     for (const [id, state] of after) {
       const prev = before.get(id);
       if (state.since === null) continue;

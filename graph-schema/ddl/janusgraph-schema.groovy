@@ -12,8 +12,8 @@ import org.janusgraph.core.schema.SchemaStatus
 import org.janusgraph.graphdb.database.management.ManagementSystem
 import org.apache.tinkerpop.gremlin.structure.Vertex
 
-c360VertexLabels = ['Customer', 'Identity', 'Device', 'Account', 'Address', 'Order', 'Product', 'Session', 'Event', 'Interaction', 'Segment', 'State']
-c360EdgeLabels = ['HAS_IDENTITY', 'SAME_AS', 'USES_DEVICE', 'OWNS', 'BELONGS_TO', 'HAS_ADDRESS', 'PLACED', 'CONTAINS', 'PERFORMED', 'IN_SESSION', 'ABOUT', 'CONTACTED', 'MEMBER_OF']
+c360VertexLabels = ['Customer', 'Identity', 'Device', 'Account', 'Address', 'Order', 'Product', 'Session', 'Event', 'Interaction', 'HealthChange', 'Segment', 'State']
+c360EdgeLabels = ['HAS_IDENTITY', 'SAME_AS', 'USES_DEVICE', 'OWNS', 'BELONGS_TO', 'HAS_ADDRESS', 'PLACED', 'CONTAINS', 'PERFORMED', 'IN_SESSION', 'ABOUT', 'CONTACTED', 'HEALTH_CHANGED', 'MEMBER_OF']
 c360PropertyKeys = [
   '_live': String,
   '_ord': String,
@@ -26,10 +26,13 @@ c360PropertyKeys = [
   'c.country': String,
   'c.createdAt': String,
   'c.currency': String,
+  'c.customerStatus': String,
   'c.definition': String,
+  'c.deviceId': String,
   'c.email': String,
   'c.firmware': String,
   'c.firstName': String,
+  'c.from': String,
   'c.healthSince': String,
   'c.healthStatus': String,
   'c.kind': String,
@@ -48,10 +51,13 @@ c360PropertyKeys = [
   'c.priority': String,
   'c.properties': String,
   'c.quantity': String,
+  'c.reasons': String,
   'c.rule': String,
+  'c.since': String,
   'c.sourceId': String,
   'c.status': String,
   'c.subject': String,
+  'c.to': String,
   'c.total': String,
   'c.ts': String,
   'c.type': String,

@@ -42,16 +42,18 @@ export async function dumpWholeGraph(store: GraphStore): Promise<GraphDump> {
  * The part of a dump that ingest alone determines: computed-trait properties
  * (their values and versions depend on where batch boundaries and the window
  * clock fell, which a crash or a rebalance moves) and feature state (`State`
- * vertices) are left out. Feature outputs are compared by what users see in
+ * vertices, the HealthChange history) are left out. Feature outputs are compared by what users see in
  * the split-deployment test instead (trait values, health, segments, actions).
  */
 export function ingestPart(dump: GraphDump, traitNames: readonly string[]): GraphDump {
   const vertices: Record<string, unknown> = {};
   for (const [id, v] of Object.entries(dump.vertices)) {
-    if (id.startsWith('State:')) continue;
+    if (id.startsWith('State:') || id.startsWith('HealthChange:')) continue;
     const { props, version } = v as { props: Record<string, unknown>; version: string };
     const kept = Object.fromEntries(Object.entries(props).filter(([k]) => !traitNames.includes(k)));
     vertices[id] = version.includes('~traits:') ? { props: kept } : { props: kept, version };
   }
-  return { vertices, edges: dump.edges };
+  // Health history (HealthChange vertices over HEALTH_CHANGED edges) is proactive care's output.
+  const edges = Object.fromEntries(Object.entries(dump.edges).filter(([id]) => !id.includes('HealthChange:')));
+  return { vertices, edges };
 }

@@ -78,6 +78,10 @@ const LIVE_CARD = `subscription LiveCard($id: ID!) { customerUpdated(id: $id) { 
 const LIVE_HEALTH = `subscription LiveHealth($id: ID!) {
   healthChanged(customerId: $id) { id deviceId from to at reasons customerStatus }
 }`;
+const HEALTH_HISTORY = `query HealthHistory($id: ID!) {
+  customer(id: $id) { timeline(first: 10, types: [HEALTH]) {
+    edges { node { id ts ... on HealthTransition { deviceId from to reasons } } } } }
+}`;
 const SEARCH = `query Search($search: String) {
   customers(search: $search, first: 10) { edges { node { id traits health { status } } } }
 }`;
@@ -92,7 +96,8 @@ const TIMELINE = `query Timeline($id: ID!, $after: String, $types: [TimelineType
     edges { node { __typename id ts
       ... on Event { type name properties }
       ... on Order { status total currency }
-      ... on Interaction { channel subject status } } }
+      ... on Interaction { channel subject status }
+      ... on HealthTransition { deviceId from to reasons customerStatus } } }
     pageInfo { hasNextPage endCursor } } }
 }`;
 const EXPLAIN = `query Explain($a: IdentifierInput!, $b: IdentifierInput!) {
@@ -365,7 +370,7 @@ export function agentView(root: HTMLElement, customerId: string | null): () => v
             );
           }),
         ),
-        h('h4', null, 'Health changes seen live'),
+        h('h4', null, 'Health changes'),
         history,
       ),
       section(
@@ -509,7 +514,7 @@ export function agentView(root: HTMLElement, customerId: string | null): () => v
   cleanups.push(() => graph?.destroy());
 
   // --- timeline ----------------------------------------------------------------------
-  const kinds = ['EVENT', 'ORDER', 'INTERACTION'] as const;
+  const kinds = ['EVENT', 'ORDER', 'INTERACTION', 'HEALTH'] as const;
   const boxes = kinds.map((k) =>
     h('input', { type: 'checkbox', checked: true, value: k, 'data-testid': `timeline-${k}` }),
   );
@@ -539,7 +544,11 @@ export function agentView(root: HTMLElement, customerId: string | null): () => v
             ? `Order ${money(node.total as number | null, node.currency as string | null)} · ${value(node.status)}`
             : node.__typename === 'Interaction'
               ? `${value(node.channel)}: ${value(node.subject)} · ${value(node.status)}`
-              : `${value(node.type)} ${value(node.name)}`;
+              : node.__typename === 'HealthTransition'
+                ? `${value(node.deviceId)} ${value(node.from)} → ${value(node.to)} (customer ${value(node.customerStatus)})${
+                    Array.isArray(node.reasons) && node.reasons.length > 0 ? ` · ${node.reasons.join('; ')}` : ''
+                  }`
+                : `${value(node.type)} ${value(node.name)}`;
         items.append(
           h(
             'li',
@@ -662,12 +671,72 @@ export function agentView(root: HTMLElement, customerId: string | null): () => v
     } else toast(`${what}: ${describeError(e)}`, 'error');
   };
 
+  // --- health history: the timeline's HealthChange items, then what arrives live ------
+  /** Action ids (health:<hash>) and their vertices (HealthChange:<hash>) share the hash. */
+  const changeKey = (id: string) => id.slice(id.indexOf(':') + 1);
+  const addHealthChange = (
+    id: string,
+    at: string | null,
+    deviceId: string | null,
+    from: string | null,
+    to: string | null,
+    reasons: readonly string[],
+    newest: boolean,
+  ) => {
+    const key = changeKey(id);
+    if ([...history.children].some((li) => (li as HTMLElement).dataset.change === key)) return;
+    const li = h(
+      'li',
+      { 'data-testid': 'health-change', 'data-change': key },
+      `${when(at)} ${value(deviceId)}: `,
+      badge(from),
+      ' → ',
+      badge(to),
+      reasons.length ? ` (${reasons.join('; ')})` : '',
+    );
+    if (newest) history.prepend(li);
+    else history.append(li);
+  };
+  const loadHealthHistory = async () => {
+    const data = await gql<{
+      customer: {
+        timeline: {
+          edges: {
+            node: {
+              id: string;
+              ts: string | null;
+              deviceId?: string | null;
+              from?: string | null;
+              to?: string | null;
+              reasons?: string[];
+            };
+          }[];
+        } | null;
+      } | null;
+    }>(HEALTH_HISTORY, { id: customerId });
+    for (const { node } of data.customer?.timeline?.edges ?? []) {
+      addHealthChange(
+        node.id,
+        node.ts,
+        node.deviceId ?? null,
+        node.from ?? null,
+        node.to ?? null,
+        node.reasons ?? [],
+        false,
+      );
+    }
+  };
+
   // --- load, then follow live --------------------------------------------------------
   void (async () => {
     try {
-      // Card, graph and timeline are three requests in flight at once: one round trip, not three.
+      // Card, graph, timeline and health history are requests in flight at once: one round trip, not four.
       const cardLoaded = loadCard();
-      const rest = Promise.all([loadGraph(), loadTimeline(true)]);
+      const rest = Promise.all([
+        loadGraph(),
+        loadTimeline(true),
+        loadHealthHistory().catch((e) => toast(describeError(e), 'error')),
+      ]);
       const c = await cardLoaded;
       if (!c) return;
       // The full agent view is on screen once the card, the graph and the first timeline page are:
@@ -688,17 +757,7 @@ export function agentView(root: HTMLElement, customerId: string | null): () => v
           { id: c.id },
           (d) => {
             const t = d.healthChanged;
-            history.prepend(
-              h(
-                'li',
-                { 'data-testid': 'health-change' },
-                `${when(t.at)} ${t.deviceId}: `,
-                badge(t.from),
-                ' → ',
-                badge(t.to),
-                t.reasons.length ? ` (${t.reasons.join('; ')})` : '',
-              ),
-            );
+            addHealthChange(t.id, t.at, t.deviceId, t.from, t.to, t.reasons, true);
             toast(`${t.deviceId} is now ${t.to}`, 'live');
             refreshCard();
           },

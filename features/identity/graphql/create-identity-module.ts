@@ -59,7 +59,12 @@ interface PageArgs {
   readonly after?: string | null;
 }
 
-const TIMELINE_LABELS: Record<string, VertexLabel> = { EVENT: 'Event', ORDER: 'Order', INTERACTION: 'Interaction' };
+const TIMELINE_LABELS: Record<string, VertexLabel> = {
+  EVENT: 'Event',
+  ORDER: 'Order',
+  INTERACTION: 'Interaction',
+  HEALTH: 'HealthChange',
+};
 
 function viewOf(profile: Profile): ProfileView {
   return { root: profile.anchor, anonymous: profile.anonymous, profile };

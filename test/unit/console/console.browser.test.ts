@@ -243,6 +243,11 @@ describe('the console in a real browser, against a real demo hub', () => {
     await page.mouse.move(0, 0);
     await page.evaluate('window.scrollTo(0, 0)');
     await shot(page, 'console-agent.png');
+    // Health transitions on the timeline: the history is read back from the graph, not only heard live.
+    await page.reload();
+    await page.locator('[data-testid=health-change]', { hasText: 'Device:rtr-console-live' }).first().waitFor();
+    await page.locator('[data-testid=timeline-HEALTH]').waitFor();
+    await page.locator('.tl-HealthTransition', { hasText: 'GREEN → RED' }).first().waitFor();
     await context.close();
   });
 
