@@ -56,7 +56,11 @@ function httpOptions(cmd: Command): Command {
     .option('--port <port>', 'HTTP port (env C360_PORT, default 4000)')
     .option('--write-keys <keys>', 'comma-separated collector write keys (env C360_WRITE_KEYS)')
     .option('--api-keys-file <path>', 'JSON file of GraphQL API keys (env C360_API_KEYS_FILE)')
-    .option('--kafka-brokers <list>', 'Kafka brokers host:port,… (env C360_KAFKA_BROKERS)');
+    .option('--kafka-brokers <list>', 'Kafka brokers host:port,… (env C360_KAFKA_BROKERS)')
+    .option(
+      '--analytics-refresh-ms <ms>',
+      'rerun the trait-writing analytics (pagerank, community, …) this often; 0 = only when queried (env C360_ANALYTICS_REFRESH_MS, default 0)',
+    );
 }
 
 async function runUntilSignal(close: () => Promise<void>, logger: Logger, timeoutMs: number): Promise<void> {

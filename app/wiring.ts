@@ -37,7 +37,7 @@ import {
   type HubAction,
 } from '../features/actions';
 import { type ChangeFeed, createChangeFeed, createSubscriptionsModule } from '../features/actions/graphql';
-import { ANALYTICS_TRAITS, createAnalyticsService } from '../features/analytics';
+import { ANALYTICS_TRAITS, createAnalyticsSchedule, createAnalyticsService } from '../features/analytics';
 import { createAnalyticsModule } from '../features/analytics/graphql';
 import { createHealthMonitor, createProactiveCare, type HealthMonitor, type ProactiveCare } from '../features/health';
 import { createHealthModule } from '../features/health/graphql';
@@ -323,6 +323,8 @@ export interface Feature {
   readonly onChanged?: (vertexIds: ReadonlySet<string>) => void;
   /** Write-side work once the process runs (recount saved segments). */
   readonly start?: () => Promise<void>;
+  /** Read-side work once a process that serves GraphQL runs (the analytics schedule). */
+  readonly startServing?: () => void;
   readonly close?: () => Promise<void>;
 }
 
@@ -490,6 +492,7 @@ export async function wire(config: C360Config, options: WireOptions): Promise<Wi
         await liveFeed?.start();
         await worker?.start();
         startFeatures();
+        if (SERVES[role]) for (const f of features) f.startServing?.();
       },
       startFeatures,
       readiness: () => worker?.readiness() ?? { ready: true, reasons: [] },
@@ -624,12 +627,21 @@ function createFeatures(deps: FeatureDeps): Feature[] {
     { name: 'subscriptions', module: createSubscriptionsModule({ actions, changes }) },
   ];
   if (analytics) {
+    // Traits that follow the graph without anyone asking (C360_ANALYTICS_REFRESH_MS; 0: only when queried).
+    const schedule =
+      config.analyticsRefreshMs > 0
+        ? createAnalyticsSchedule({ service: analytics, everyMs: config.analyticsRefreshMs, logger })
+        : null;
     features.splice(1, 0, {
       name: 'analytics',
       module: createAnalyticsModule(analytics),
       // Read side: the next analytics read refreshes the vertices written anywhere.
       onChanged: (vertexIds) => analytics.onApplied({ vertexIds }),
-      close: () => analytics.close(),
+      ...(schedule ? { startServing: () => schedule.start() } : {}),
+      close: async () => {
+        await schedule?.stop();
+        await analytics.close();
+      },
     });
   }
   return features;

@@ -71,6 +71,12 @@ export interface C360Config {
   readonly maxEventBytes: number;
   readonly maxBatchBytes: number;
   readonly shutdownTimeoutMs: number;
+  /**
+   * Every this often the processes that serve GraphQL rerun the trait-writing analytics
+   * (degree, components, pagerank, louvain, betweenness) so customers' analytics traits
+   * follow the graph without anyone asking; 0 (the default) runs them only when queried.
+   */
+  readonly analyticsRefreshMs: number;
   readonly topics: {
     readonly clickstream: string;
     readonly telemetry: string;
@@ -119,6 +125,17 @@ function oneOf<T extends string>(allowed: readonly T[]) {
   return (raw: string, name: string): T => {
     if ((allowed as readonly string[]).includes(raw)) return raw as T;
     throw new ConfigError(name, `'${raw}' is not one of ${allowed.join(', ')}`);
+  };
+}
+
+/** 0 (off) or a period in [min, max] ms. */
+function periodOrOff(min: number, max: number) {
+  return (raw: string, name: string): number => {
+    const n = Number(raw);
+    if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(n) || (n !== 0 && (n < min || n > max))) {
+      throw new ConfigError(name, `'${raw}' is neither 0 (off) nor a period in ms between ${min} and ${max}`);
+    }
+    return n;
   };
 }
 
@@ -364,6 +381,11 @@ const SETTINGS = {
   maxEventBytes: { env: 'C360_MAX_EVENT_BYTES', default: 32 * 1024, parse: integer(256, 16 * 1024 * 1024) },
   maxBatchBytes: { env: 'C360_MAX_BATCH_BYTES', default: 500 * 1024, parse: integer(1024, 64 * 1024 * 1024) },
   shutdownTimeoutMs: { env: 'C360_SHUTDOWN_TIMEOUT_MS', default: 15_000, parse: integer(0, 600_000) },
+  analyticsRefreshMs: {
+    env: 'C360_ANALYTICS_REFRESH_MS',
+    default: 0,
+    parse: periodOrOff(10_000, 7 * 24 * 3_600_000),
+  },
   topicClickstream: { env: 'C360_TOPIC_CLICKSTREAM', default: 'c360.clickstream', parse: text },
   topicTelemetry: { env: 'C360_TOPIC_TELEMETRY', default: 'c360.telemetry', parse: text },
   topicDlq: { env: 'C360_TOPIC_DLQ', default: 'c360.dlq', parse: text },
@@ -504,6 +526,7 @@ export function createConfig(
     maxEventBytes,
     maxBatchBytes,
     shutdownTimeoutMs: read('shutdownTimeoutMs'),
+    analyticsRefreshMs: read('analyticsRefreshMs'),
     topics: {
       clickstream: read('topicClickstream'),
       telemetry: read('topicTelemetry'),

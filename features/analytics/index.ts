@@ -1,5 +1,12 @@
 export { AnalyticsError, type AnalyticsErrorCode } from './analytics-error';
 export {
+  type AnalyticsSchedule,
+  type AnalyticsScheduleOptions,
+  type AnalyticsScheduleTimers,
+  createAnalyticsSchedule,
+  SCHEDULED_ANALYTICS,
+} from './analytics-schedule';
+export {
   ANALYTICS_TRAITS,
   type AnalyticsRun,
   type AnalyticsService,
