@@ -4,14 +4,14 @@
  * to createConfig, which validates it.
  */
 import { randomBytes } from 'node:crypto';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import pino, { type Logger } from 'pino';
 import { hashApiKey, isRole, LOG_REDACT_PATHS } from '../api/auth';
 import { C360Error, ConfigError } from '../graph-schema';
 import {
+  type DeadLetterArchive,
   type RawMessage,
-  readDeadLetters,
   replayDeadLetters,
   type SourceKind,
   type StoredDeadLetter,
@@ -23,7 +23,7 @@ import { registerInfraCommands } from '../scripts/infra';
 import { registerConnectorCommands } from '../services/connect';
 import { registerCdcCommands } from './cdc-map-command';
 import { type C360Config, type ConfigOptions, createConfig, redactConfig } from './config';
-import { type Ingest, startApi, startHub, startWorker, wire } from './processes';
+import { type Ingest, openDeadLetterArchive, startApi, startHub, startWorker, wire } from './processes';
 
 function makeLogger(config: Pick<C360Config, 'logLevel'>): Logger {
   return pino({
@@ -238,23 +238,18 @@ export function buildProgram(): Command {
   return program;
 }
 
-/** `c360 dead-letters list|show|replay`: the embedded store's dead letters, worked by an operator. */
+/**
+ * `c360 dead-letters list|show|replay`: the deployment's dead letters, worked by an
+ * operator — the data dir's file, or with Kafka the dead-letter topic.
+ */
 function registerDeadLetterCommands(program: Command): void {
   const group = program
     .command('dead-letters')
-    .description("list, show and replay the embedded store's dead letters (<data dir>/dead-letters.ndjson)");
-  const paths = (config: C360Config) => {
-    if (config.kafkaBrokers.length > 0) {
-      throw new ConfigError(
-        'C360_KAFKA_BROKERS',
-        `with Kafka the dead letters are records on the topic ${config.topics.dlq} (reason and position in c360-dlq-* headers, original bytes as the value); these commands work the embedded store's file`,
-      );
-    }
-    return {
-      letters: join(config.dataDir, 'dead-letters.ndjson'),
-      replayed: join(config.dataDir, 'dead-letters.replayed.ndjson'),
-    };
-  };
+    .description(
+      'list, show and replay dead letters: <data dir>/dead-letters.ndjson, or with --kafka-brokers the dead-letter topic (C360_TOPIC_DLQ)',
+    );
+  const withKafka = (cmd: Command) =>
+    storeOptions(cmd).option('--kafka-brokers <list>', 'Kafka brokers host:port,… (env C360_KAFKA_BROKERS)');
   const filterOf = (flags: Record<string, string | undefined>) => {
     const sinceMs = flags.since === undefined ? undefined : Date.parse(flags.since);
     if (sinceMs !== undefined && Number.isNaN(sinceMs)) {
@@ -271,8 +266,16 @@ function registerDeadLetterCommands(program: Command): void {
     position: l.position,
     replayedAt: l.replayedAt === null ? null : new Date(l.replayedAt).toISOString(),
   });
+  const withArchive = async <T>(config: C360Config, work: (archive: DeadLetterArchive) => Promise<T>): Promise<T> => {
+    const opened = await openDeadLetterArchive(config, makeLogger(config));
+    try {
+      return await work(opened.archive);
+    } finally {
+      await opened.close();
+    }
+  };
 
-  storeOptions(group.command('list'))
+  withKafka(group.command('list'))
     .description('one JSON line per letter: id, time, reason, message, where it came from, whether replayed')
     .option('--reason <code>', 'only this reason (e.g. UNMAPPED_TABLE, INVALID_JSON, TOO_LATE)')
     .option('--since <iso>', 'only letters dead-lettered at or after this time')
@@ -280,19 +283,20 @@ function registerDeadLetterCommands(program: Command): void {
     .action(async (flags: Record<string, string | undefined>) => {
       const { reason, since, limit, ...rest } = flags;
       const config = configFrom(rest);
-      const p = paths(config);
-      const letters = await readDeadLetters(p.letters, p.replayed, filterOf({ reason, since }));
+      const letters = await withArchive(config, (a) => a.list(filterOf({ reason, since })));
       for (const l of letters.slice(-Number(limit ?? 100))) process.stdout.write(`${JSON.stringify(brief(l))}\n`);
     });
 
-  storeOptions(group.command('show'))
+  withKafka(group.command('show'))
     .description('one letter in full, with its original bytes decoded as text')
     .argument('<id>', 'the id `list` prints')
     .action(async (id: string, flags: Record<string, string | undefined>) => {
       const config = configFrom(flags);
-      const p = paths(config);
-      const letter = (await readDeadLetters(p.letters, p.replayed)).find((l) => l.id === id);
-      if (!letter) throw new ConfigError('<id>', `no dead letter ${id} in ${p.letters}`);
+      const { letter, where } = await withArchive(config, async (a) => ({
+        letter: (await a.list()).find((l) => l.id === id),
+        where: a.where,
+      }));
+      if (!letter) throw new ConfigError('<id>', `no dead letter ${id} in ${where}`);
       const original =
         letter.originalBase64 === null ? null : Buffer.from(letter.originalBase64, 'base64').toString('utf8');
       process.stdout.write(
@@ -300,25 +304,29 @@ function registerDeadLetterCommands(program: Command): void {
       );
     });
 
-  storeOptions(group.command('replay'))
-    .description('replay letters not yet replayed through the pipeline; still-bad ones are dead-lettered again')
+  withKafka(group.command('replay'))
+    .description(
+      'replay letters not yet replayed through the pipeline (with the live features); still-bad ones are dead-lettered again',
+    )
     .option('--reason <code>', 'only this reason')
     .option('--since <iso>', 'only letters dead-lettered at or after this time')
     .action(async (flags: Record<string, string | undefined>) => {
       const { reason, since, ...rest } = flags;
       const config = configFrom(rest);
       const logger = makeLogger(config);
-      const p = paths(config);
-      const letters = await readDeadLetters(p.letters, p.replayed, {
-        ...filterOf({ reason, since }),
-        includeReplayed: false,
-      });
-      // The worker's wiring without its consumer: replayed events drive the same features as ingest.
+      // The worker's wiring without its consumer: replayed events drive the same features as ingest,
+      // and with Kafka a still-bad letter goes back to the dead-letter topic.
       const w = await wire(config, { role: 'worker', logger });
       w.startFeatures();
       try {
-        const result = await replayDeadLetters(letters, (w.ingest as Ingest).pipeline, p.replayed);
-        process.stdout.write(`${JSON.stringify(result)}\n`);
+        const opened = await openDeadLetterArchive(config, logger, w.kafka);
+        try {
+          const letters = await opened.archive.list({ ...filterOf({ reason, since }), includeReplayed: false });
+          const result = await replayDeadLetters(letters, (w.ingest as Ingest).pipeline, opened.archive);
+          process.stdout.write(`${JSON.stringify(result)}\n`);
+        } finally {
+          await opened.close();
+        }
       } finally {
         await w.close();
       }

@@ -39,6 +39,7 @@ import {
 import { type ChangeFeed, createChangeFeed, createSubscriptionsModule } from '../features/actions/graphql';
 import { ANALYTICS_TRAITS, createAnalyticsSchedule, createAnalyticsService } from '../features/analytics';
 import { createAnalyticsModule } from '../features/analytics/graphql';
+import { createDeadLettersModule } from '../features/dead-letters/graphql';
 import { createHealthMonitor, createProactiveCare, type HealthMonitor, type ProactiveCare } from '../features/health';
 import { createHealthModule } from '../features/health/graphql';
 import {
@@ -63,10 +64,12 @@ import {
   type AppliedEvents,
   countingDeadLetters,
   createCdcPipeline,
+  createFileDeadLetterArchive,
   createFileDeadLetterSink,
   createGraphWriter,
   createLmdbDedupe,
   createPipelineMetrics,
+  type DeadLetterArchive,
   type DeadLetterSink,
   type GraphWriter,
   type IngestPipeline,
@@ -86,6 +89,7 @@ import {
   createKafkaActionSink,
   createKafkaChangePublisher,
   createKafkaClient,
+  createKafkaDeadLetterArchive,
   createKafkaDeadLetterSink,
   createKafkaIngestWorker,
   createKafkaLiveFeed,
@@ -178,6 +182,46 @@ export async function connectKafka(config: C360Config, registry: Registry, logge
     deadLetters: createKafkaDeadLetterSink(producer, config.topics.dlq, { metrics }),
     metrics,
     disconnect: () => producer.disconnect(),
+  };
+}
+
+/**
+ * Where this deployment's dead letters are, for `c360 dead-letters` and the admin's
+ * GraphQL: the dead-letter topic with Kafka (through `kafka`'s client and producer, or a
+ * client of its own, disconnected by `close`), else the data dir's file.
+ */
+export async function openDeadLetterArchive(
+  config: C360Config,
+  logger: Logger,
+  kafka: Pick<KafkaConnection, 'kafka' | 'producer'> | null = null,
+): Promise<{ archive: DeadLetterArchive; close(): Promise<void> }> {
+  if (config.kafkaBrokers.length === 0) {
+    return {
+      archive: createFileDeadLetterArchive(
+        join(config.dataDir, 'dead-letters.ndjson'),
+        join(config.dataDir, 'dead-letters.replayed.ndjson'),
+      ),
+      close: async () => undefined,
+    };
+  }
+  let own: Producer | null = null;
+  let connection = kafka;
+  if (!connection) {
+    const client = createKafkaClient({ brokers: config.kafkaBrokers, clientId: config.kafka.clientId, logger });
+    own = client.producer({ idempotent: true, createPartitioner: Partitioners.DefaultPartitioner });
+    await own.connect();
+    connection = { kafka: client, producer: own };
+  }
+  return {
+    archive: createKafkaDeadLetterArchive({
+      kafka: connection.kafka,
+      producer: connection.producer,
+      topic: config.topics.dlq,
+      logger: logger.child({ component: 'dead-letters' }),
+    }),
+    close: async () => {
+      await own?.disconnect();
+    },
   };
 }
 
@@ -453,6 +497,17 @@ export async function wire(config: C360Config, options: WireOptions): Promise<Wi
       : kafka
         ? createCollectorPipeline(config, kafka, logger)
         : (ingest?.pipeline ?? null);
+    // Operators' dead letters over GraphQL (admin): replays go where this process submits.
+    const deadLetterArchive = SERVES[role] ? (await openDeadLetterArchive(config, logger, kafka)).archive : null;
+    const allFeatures: readonly Feature[] = deadLetterArchive
+      ? [
+          ...features,
+          {
+            name: 'dead-letters',
+            module: createDeadLettersModule({ archive: deadLetterArchive, pipeline: collector }),
+          },
+        ]
+      : features;
     const liveFeed: KafkaLiveFeed | null =
       kafka && SERVES[role]
         ? createKafkaLiveFeed({
@@ -482,8 +537,8 @@ export async function wire(config: C360Config, options: WireOptions): Promise<Wi
       deadLetters,
       actions,
       changes,
-      features,
-      modules: SERVES[role] ? features.flatMap((f) => (f.module ? [f.module] : [])) : [],
+      features: allFeatures,
+      modules: SERVES[role] ? allFeatures.flatMap((f) => (f.module ? [f.module] : [])) : [],
       ingest,
       worker,
       collector,

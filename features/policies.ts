@@ -7,6 +7,7 @@ import type { ModulePolicy } from '../api/auth/field-policy';
 import { basePolicy } from '../api/graphql/policies';
 import { subscriptionsPolicy } from './actions/graphql/subscriptions-policy';
 import { analyticsPolicy } from './analytics/graphql/analytics-policy';
+import { deadLettersPolicy } from './dead-letters/graphql/dead-letters-policy';
 import { healthPolicy } from './health/graphql/health-policy';
 import { identityPolicy } from './identity/graphql/identity-policy';
 import { segmentsPolicy } from './segments/graphql/segments-policy';
@@ -18,4 +19,5 @@ export const MODULE_POLICIES: readonly ModulePolicy[] = [
   segmentsPolicy,
   healthPolicy,
   subscriptionsPolicy,
+  deadLettersPolicy,
 ];

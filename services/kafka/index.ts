@@ -9,6 +9,12 @@ export {
 } from './kafka-action-sink';
 export { createKafkaClient, type KafkaClientOptions } from './kafka-client';
 export {
+  createKafkaDeadLetterArchive,
+  fromDeadLetterRecord,
+  type KafkaDeadLetterArchiveOptions,
+  replayedTopicOf,
+} from './kafka-dead-letter-archive';
+export {
   createKafkaDeadLetterSink,
   type KafkaDeadLetter,
   type KafkaDeadLetterSinkOptions,

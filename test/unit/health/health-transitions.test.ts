@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { createHealthConfig, DEFAULT_HEALTH_CONFIG, type HealthRule, TOO_LATE } from '../../../features/health';
-import { deadLetterId, replayDeadLetters } from '../../../ingest';
+import { createFileDeadLetterArchive, deadLetterId, replayDeadLetters } from '../../../ingest';
 import { DEGRADED_THRESHOLDS } from '../../../scripts/demo';
 import { makeTempDir } from '../../helpers/unique';
 import {
@@ -157,7 +157,11 @@ describe('device health transitions through the real pipeline', () => {
     const marks = await makeTempDir('c360-replay-');
     try {
       const stored = [{ ...letter, id: deadLetterId(letter), replayedAt: null }];
-      const result = await replayDeadLetters(stored, h.test.pipeline, join(marks.path, 'replayed.ndjson'));
+      const archive = createFileDeadLetterArchive(
+        join(marks.path, 'letters.ndjson'),
+        join(marks.path, 'replayed.ndjson'),
+      );
+      const result = await replayDeadLetters(stored, h.test.pipeline, archive);
       // The batch decodes again, both readings (already applied: duplicates); none is dead-lettered
       // again as undecodable, which is what the decoded body written as the letter got.
       expect(result).toEqual({ replayed: 1, applied: 2, deadLetteredAgain: 0, skipped: 0 });

@@ -1,0 +1,2 @@
+export { createDeadLettersModule, type DeadLettersModuleDeps } from './create-dead-letters-module';
+export { deadLettersPolicy } from './dead-letters-policy';
