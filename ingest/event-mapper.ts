@@ -172,8 +172,13 @@ export function createEventMapper(mappings: Mappings, options: EventMapperOption
     });
   }
 
+  const SEGMENT_ID_PREFIX = 'segment:';
+
   function mapSegment(e: SegmentEvent, event: HubEvent): MapOutcome {
-    const scope = { ...e, ts: e.timestampMs, sourceId: event.id };
+    // The event's identity in the graph (Event vertex key, evidence source): its id without
+    // the source prefix — the messageId, scoped by sender, set apart when its content differs.
+    const eventKey = event.id.startsWith(SEGMENT_ID_PREFIX) ? event.id.slice(SEGMENT_ID_PREFIX.length) : e.messageId;
+    const scope = { ...e, eventKey, ts: e.timestampMs, sourceId: event.id };
     const templates: Template[] = [mappings.segment[e.type]];
     if (e.type === 'track' && e.name !== null) {
       const extra = Object.hasOwn(mappings.segment.trackEvents, e.name)

@@ -95,6 +95,12 @@ export interface HubEvent {
   readonly id: string;
   /** The version every mutation from this event carries. */
   readonly version: Version;
+  /**
+   * Hash of the event's content as a retry resends it (Segment events). The pipeline
+   * dedupes on (id, digest): the same id with another digest is another event, kept apart
+   * under `<id>~<digest>`, never dropped as a duplicate.
+   */
+  readonly digest?: string;
   readonly body: HubEventBody;
   readonly position: SourcePosition;
   readonly receivedAtMs: number;

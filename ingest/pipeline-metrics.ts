@@ -5,6 +5,8 @@ export interface PipelineMetrics {
   readonly received: Counter<'source'>;
   readonly applied: Counter<'source'>;
   readonly duplicates: Counter<'source'>;
+  /** Events whose id was already applied with other content, kept as separate events. */
+  readonly idConflicts?: Counter<'source'>;
   readonly deadLettered: Counter<'source' | 'reason'>;
   readonly batchMutations: Histogram;
   readonly batchElements: Histogram;
@@ -33,6 +35,12 @@ export function createPipelineMetrics(registry: Registry): PipelineMetrics {
     duplicates: new Counter({
       name: 'c360_events_duplicate_total',
       help: 'Redelivered events skipped by dedupe, by source.',
+      labelNames: ['source'],
+      registers,
+    }),
+    idConflicts: new Counter({
+      name: 'c360_events_id_conflicts_total',
+      help: 'Events whose id (sender + messageId) was already applied with other content; kept as separate events.',
       labelNames: ['source'],
       registers,
     }),

@@ -87,6 +87,21 @@ export class PipelineClosedError extends C360Error {
   }
 }
 
+/** Dedupe entry: this id was applied with some content. */
+const claimKey = (id: string) => `${id}#`;
+/** Dedupe entry: this id was applied with this content. */
+const contentKey = (e: HubEvent) => `${e.id}#${e.digest}`;
+
+/**
+ * The event under an identity of its own: `<id>~<digest prefix>`. Deterministic, so a
+ * redelivery of the set-apart event is set apart the same way and then deduped; the version
+ * tie-breaker gets the suffix too, so its writes never tie with the first event's.
+ */
+export function setApart(event: HubEvent): HubEvent {
+  const suffix = `~${(event.digest ?? '').slice(0, 16)}`;
+  return { ...event, id: `${event.id}${suffix}`, version: `${event.version}${suffix}` };
+}
+
 export function createPipeline(options: PipelineOptions): IngestPipeline {
   const { store, decoders, mapper, dedupe, deadLetters, logger, metrics } = options;
   const maxMutations = options.batchMaxMutations ?? 5000;
@@ -106,6 +121,8 @@ export function createPipeline(options: PipelineOptions): IngestPipeline {
   /** Store applies are chained: one batch in flight at a time. */
   let applying: Promise<void> = Promise.resolve();
   let closed = false;
+  /** Ids of events being applied now, with their content digest. */
+  const inFlight = new Map<string, string>();
 
   function newBatch(): PendingBatch {
     const d = deferred();
@@ -167,7 +184,7 @@ export function createPipeline(options: PipelineOptions): IngestPipeline {
     const letters: DeadLetter[] = [];
     const letterSources: SourceKind[] = [];
     const candidates: { event: HubEvent; index: number }[] = [];
-    let ignored = 0;
+    const ignored = 0;
 
     messages.forEach((raw, index) => {
       metrics?.received.inc({ source: raw.source });
@@ -195,23 +212,76 @@ export function createPipeline(options: PipelineOptions): IngestPipeline {
       }
     });
 
-    // Dedupe within the submission, then against what was applied before.
+    // Dedupe within the submission, then against what was applied before. An event with a
+    // content digest is a duplicate only if the same content was applied under its id; the
+    // same id with other content (a reused or forged messageId) is another event, kept apart.
     const unique = new Map<string, { event: HubEvent; index: number }>();
     let duplicates = 0;
     for (const c of candidates) {
-      if (unique.has(c.event.id)) duplicates++;
-      else unique.set(c.event.id, c);
+      const other = unique.get(c.event.id);
+      if (other === undefined) unique.set(c.event.id, c);
+      else if (other.event.digest === c.event.digest) duplicates++;
+      else {
+        const apart = setApart(c.event);
+        if (unique.has(apart.id)) duplicates++;
+        else unique.set(apart.id, { event: apart, index: c.index });
+      }
     }
-    const list = [...unique.values()];
-    const seen = dedupe.seen(list.map((c) => c.event.id));
     const fresh: { event: HubEvent; index: number }[] = [];
-    list.forEach((c, i) => {
-      if (seen[i]) {
+    for (let c of unique.values()) {
+      const verdict = dedupeVerdict(c.event);
+      if (verdict === 'conflict') {
+        c = { event: setApart(c.event), index: c.index };
+        logger.warn(
+          { eventId: c.event.id, position: c.event.position },
+          'an event id was reused for other content: kept as a separate event',
+        );
+        metrics?.idConflicts?.inc({ source: c.event.body.source });
+        if (dedupeVerdict(c.event) === 'duplicate') {
+          duplicates++;
+          metrics?.duplicates.inc({ source: c.event.body.source });
+          continue;
+        }
+      } else if (verdict === 'duplicate') {
         duplicates++;
         metrics?.duplicates.inc({ source: c.event.body.source });
-      } else fresh.push(c);
-    });
+        continue;
+      }
+      fresh.push(c);
+    }
+    // Claimed while in flight, so a concurrent submit with other content under the same id
+    // is set apart too (two posts at once used to merge into one Event vertex).
+    for (const { event } of fresh) if (event.digest !== undefined) inFlight.set(event.id, event.digest);
+    try {
+      return await applyFresh(messages, fresh, rejected, letters, letterSources, duplicates, ignored);
+    } finally {
+      for (const { event } of fresh) if (inFlight.get(event.id) === event.digest) inFlight.delete(event.id);
+    }
+  }
 
+  /**
+   * `duplicate`: this content was applied under this id (or the id predates digests);
+   * `conflict`: the id was applied, or is being applied, with other content; `new` otherwise.
+   */
+  function dedupeVerdict(event: HubEvent): 'new' | 'duplicate' | 'conflict' {
+    if (event.digest === undefined) return dedupe.seen([event.id])[0] ? 'duplicate' : 'new';
+    const [content, claim, legacy] = dedupe.seen([contentKey(event), claimKey(event.id), event.id]);
+    if (content) return 'duplicate';
+    const running = inFlight.get(event.id);
+    if (claim || (running !== undefined && running !== event.digest)) return 'conflict';
+    // Applied before digests were recorded: the old rule (same id, same event) still holds.
+    return legacy ? 'duplicate' : 'new';
+  }
+
+  async function applyFresh(
+    messages: readonly RawMessage[],
+    fresh: readonly { event: HubEvent; index: number }[],
+    rejected: RejectedMessage[],
+    letters: DeadLetter[],
+    letterSources: SourceKind[],
+    duplicates: number,
+    ignored: number,
+  ): Promise<SubmitResult> {
     const batches = new Set<Promise<void>>();
     const appliedEvents: HubEvent[] = [];
     const touched = options.onApplied ? new Set<string>() : null;
@@ -264,7 +334,9 @@ export function createPipeline(options: PipelineOptions): IngestPipeline {
         logger.error({ err: e }, 'onApplied listener failed');
       }
     }
-    await dedupe.markSeen(appliedEvents.map((e) => e.id));
+    await dedupe.markSeen(
+      appliedEvents.flatMap((e) => (e.digest === undefined ? [e.id] : [claimKey(e.id), contentKey(e)])),
+    );
     for (const e of appliedEvents) metrics?.applied.inc({ source: e.body.source });
     if (letters.length > 0) {
       logger.warn({ count: letters.length, codes: [...new Set(letters.map((l) => l.code))] }, 'inputs dead-lettered');

@@ -2,10 +2,12 @@
  * Segment HTTP Tracking API, so existing SDKs send to c360 unchanged. See README.md
  * in this folder for the endpoints, limits and answers.
  */
+import { createHash } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import { isPlainObject } from '../../graph-schema';
 import { parseJsonBytes } from '../../ingest/decoders/safe-json';
+import { SENDER_FIELD } from '../../ingest/decoders/segment-decoder';
 import { DecodeError } from '../../ingest/errors';
 import type { RawMessage, SegmentType } from '../../ingest/hub-event';
 import type { IngestPipeline } from '../../ingest/ingest-pipeline';
@@ -144,16 +146,18 @@ export function createCollectorRouter(options: CollectorOptions): express.Router
       const endpoint = res.locals.endpoint as Endpoint;
       try {
         const body = parseBody(req.body);
-        authorize(writeKeys, basicAuthUser(req.headers.authorization) ?? bodyWriteKey(body));
+        const writeKey = basicAuthUser(req.headers.authorization) ?? bodyWriteKey(body);
+        authorize(writeKeys, writeKey);
         const receivedAtMs = res.locals.receivedAtMs as number;
         const messages =
           endpoint.kind === 'telemetry'
-            ? toMessages(readingsOf(body), maxEventBytes, receivedAtMs, 'telemetry')
+            ? toMessages(readingsOf(body), maxEventBytes, receivedAtMs, 'telemetry', null)
             : toMessages(
                 endpoint.kind === 'batch' ? eventsOfBatch(body) : [{ ...body, type: endpoint.type }],
                 maxEventBytes,
                 receivedAtMs,
                 'segment',
+                writeKey === null ? null : senderOf(writeKey),
               );
         metrics.collectorEvents.inc({ endpoint: endpointLabel(endpoint) }, messages.length);
         const result = messages.length ? await pipeline.submit(messages) : { rejected: [] };
@@ -266,15 +270,26 @@ function readingsOf(body: Record<string, unknown>): unknown[] {
   return body.readings;
 }
 
+/**
+ * The sender an event's identity is scoped by: a short hash of the write key that
+ * authenticated it (the key itself is a credential and is never stored). Same key, same
+ * sender on every replica, so retries and replays keep their ids.
+ */
+export function senderOf(writeKey: string): string {
+  return `wk_${createHash('sha256').update(writeKey, 'utf8').digest('hex').slice(0, 12)}`;
+}
+
 function toMessages(
   events: readonly unknown[],
   maxEventBytes: number,
   receivedAtMs: number,
   source: 'segment' | 'telemetry',
+  sender: string | null,
 ): RawMessage[] {
   return events.map((event, index) => {
-    // The write key is a credential of the sender, not part of the event: never store it.
-    const clean = isPlainObject(event) && 'writeKey' in event ? { ...event, writeKey: undefined } : event;
+    // The write key is a credential of the sender, not part of the event: never store it. The
+    // sender stamp is the collector's: whatever the client wrote there is replaced (or removed).
+    const clean = isPlainObject(event) ? { ...event, writeKey: undefined, [SENDER_FIELD]: sender ?? undefined } : event;
     // "Original bytes" of one event inside a batch are its re-serialization: the envelope's
     // bytes cannot be sliced per event, and JSON.stringify of the parsed value is lossless for JSON.
     const value = Buffer.from(JSON.stringify(clean), 'utf8');

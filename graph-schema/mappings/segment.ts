@@ -58,8 +58,8 @@ const externalIds: NonNullable<Template['each']>[number] = {
       },
     ],
     edges: [
-      evidence('customer', 'externalId', 'externalId', 'messageId'),
-      sameAs('anonId', 'externalId', 'externalId', 'messageId', anonymousOnly),
+      evidence('customer', 'externalId', 'externalId', 'eventKey'),
+      sameAs('anonId', 'externalId', 'externalId', 'eventKey', anonymousOnly),
     ],
   },
 };
@@ -94,11 +94,11 @@ const contextTraits: Template = {
     identity('contextPhoneId', 'phone', 'context.traits.phone', 'phone'),
   ],
   edges: [
-    evidence('customer', 'userIdEmailId', 'userId', 'messageId'),
-    evidence('customer', 'contextEmailId', 'context', 'messageId'),
-    evidence('customer', 'contextPhoneId', 'context', 'messageId'),
-    sameAs('anonId', 'contextEmailId', 'context', 'messageId', anonymousOnly),
-    sameAs('anonId', 'contextPhoneId', 'context', 'messageId', anonymousOnly),
+    evidence('customer', 'userIdEmailId', 'userId', 'eventKey'),
+    evidence('customer', 'contextEmailId', 'context', 'eventKey'),
+    evidence('customer', 'contextPhoneId', 'context', 'eventKey'),
+    sameAs('anonId', 'contextEmailId', 'context', 'eventKey', anonymousOnly),
+    sameAs('anonId', 'contextPhoneId', 'context', 'eventKey', anonymousOnly),
   ],
 };
 
@@ -114,7 +114,7 @@ const activity: Template = {
     {
       as: 'event',
       label: 'Event',
-      key: 'messageId',
+      key: 'eventKey',
       owned: true,
       props: { type: 'type', name: 'name', ts: 'ts', properties: { path: 'properties', as: 'json' } },
     },
@@ -132,7 +132,7 @@ const activity: Template = {
   edges: [
     { label: 'PERFORMED', from: 'owner', to: 'event' },
     // An event carrying both ids is evidence that the visitor is the customer.
-    evidence('customer', 'anonId', 'event', 'messageId'),
+    evidence('customer', 'anonId', 'event', 'eventKey'),
     { label: 'USES_DEVICE', from: 'owner', to: 'device', props: { lastSeen: 'ts' } },
     { label: 'ABOUT', from: 'event', to: 'product' },
     ...(contextTraits.edges ?? []),
@@ -213,14 +213,14 @@ export const segmentMappings: SegmentMappings = {
       device,
     ],
     edges: [
-      evidence('customer', 'userIdId', 'identify', 'messageId'),
-      evidence('customer', 'userIdEmailId', 'identify', 'messageId'),
-      evidence('customer', 'anonId', 'identify', 'messageId'),
-      evidence('customer', 'emailId', 'identify', 'messageId'),
-      evidence('customer', 'phoneId', 'identify', 'messageId'),
+      evidence('customer', 'userIdId', 'identify', 'eventKey'),
+      evidence('customer', 'userIdEmailId', 'identify', 'eventKey'),
+      evidence('customer', 'anonId', 'identify', 'eventKey'),
+      evidence('customer', 'emailId', 'identify', 'eventKey'),
+      evidence('customer', 'phoneId', 'identify', 'eventKey'),
       // An anonymous visitor who leaves an email (newsletter form) is evidence too, just not of a profile yet.
-      sameAs('anonId', 'emailId', 'identify', 'messageId', anonymousOnly),
-      sameAs('anonId', 'phoneId', 'identify', 'messageId', anonymousOnly),
+      sameAs('anonId', 'emailId', 'identify', 'eventKey', anonymousOnly),
+      sameAs('anonId', 'phoneId', 'identify', 'eventKey', anonymousOnly),
       { label: 'USES_DEVICE', from: 'owner', to: 'device', props: { lastSeen: 'ts' } },
     ],
     each: [externalIds],
@@ -233,8 +233,8 @@ export const segmentMappings: SegmentMappings = {
     // Segment's alias ties a previous id (usually the anonymousId) to the userId.
     vertices: [customer, userIdIdentity, identity('previousId', 'anonymousId', 'previousId')],
     edges: [
-      evidence('customer', 'userIdId', 'alias', 'messageId'),
-      evidence('customer', 'previousId', 'alias', 'messageId'),
+      evidence('customer', 'userIdId', 'alias', 'eventKey'),
+      evidence('customer', 'previousId', 'alias', 'eventKey'),
     ],
   },
   page: activity,

@@ -29,8 +29,17 @@ import type { HubEvent, RawMessage, SegmentEvent, SegmentType } from '../hub-eve
 import { canonicalHash } from './canonical-json';
 import type { DecodeOutcome, Decoder, DecoderLimits } from './decoder';
 import { checkNotInFuture, parseEventTime } from './event-time';
-import { FieldReader, isJsonObject, requireObject } from './field-reader';
+import { FieldReader, isJsonObject, MAX_ID_BYTES, requireObject } from './field-reader';
 import { joinPath, parseJsonBytes } from './safe-json';
+
+/**
+ * Who sent the event, written into each event by the HTTP collector from the write key
+ * that authenticated it (whatever the client put there is replaced), so that it travels
+ * with the bytes through Kafka, replays and dead letters. Event identity is scoped by it:
+ * another sender's messageId is another event. Producers that write to Kafka directly
+ * are trusted and may set it or leave it out (unscoped ids, as before).
+ */
+export const SENDER_FIELD = 'c360SenderId';
 
 const TYPES: ReadonlySet<string> = new Set<SegmentType>(['identify', 'track', 'page', 'screen', 'group', 'alias']);
 
@@ -52,10 +61,15 @@ const CONSUMED: ReadonlySet<string> = new Set([
   'sentAt',
   'receivedAt',
   'writeKey',
+  SENDER_FIELD,
 ]);
 
-/** Fields excluded from the generated messageId: they change when an SDK retries the same event. */
-const RETRY_VARIANT: ReadonlySet<string> = new Set(['sentAt', 'receivedAt', 'writeKey']);
+/**
+ * Fields excluded from the content digest and the generated messageId: they change when an
+ * SDK retries the same event (or, for the sender, are not the event's content).
+ */
+const RETRY_VARIANT: ReadonlySet<string> = new Set(['sentAt', 'receivedAt', 'writeKey', SENDER_FIELD]);
+const SENDER_ID = /^[A-Za-z0-9_.:-]{1,64}$/;
 
 interface Envelope {
   readonly context: JsonObject | null;
@@ -169,8 +183,16 @@ export function createSegmentDecoder(limits: DecoderLimits): Decoder {
     const integrations = mergeShallow(envelope.integrations, f.object('integrations'));
 
     const timestampMs = eventTime(f, envelope, raw);
+    // The content, as a retry resends it: a messageId reused for other content is another event.
+    const digest = contentDigest(obj);
     // Stable across SDK retries, so a redelivered event without an id still dedupes.
-    const messageId = nonEmptyMessageId(f) ?? `gen-${generatedId(obj)}`;
+    const messageId = nonEmptyMessageId(f) ?? `gen-${digest.slice(0, 32)}`;
+    const sender = f.string(SENDER_FIELD);
+    if (sender !== null && !SENDER_ID.test(sender)) {
+      throw new DecodeError('INVALID_VALUE', `${SENDER_FIELD} must match ${SENDER_ID}`, f.path(SENDER_FIELD));
+    }
+    // The event's identity: its messageId within its sender's namespace.
+    const eventKey = sender === null ? messageId : `${messageId}~${sender}`;
 
     const extra: JsonObject = {};
     for (const key of Object.keys(obj)) if (!CONSUMED.has(key)) extra[key] = obj[key];
@@ -193,8 +215,9 @@ export function createSegmentDecoder(limits: DecoderLimits): Decoder {
       extra,
     };
     return {
-      id: `segment:${messageId}`,
-      version: makeVersion(timestampMs, `seg:${messageId}`),
+      id: `segment:${eventKey}`,
+      version: makeVersion(timestampMs, `seg:${eventKey}`),
+      digest,
       body,
       position: index === undefined ? raw.position : { ...raw.position, index },
       receivedAtMs: raw.receivedAtMs,
@@ -222,20 +245,24 @@ export function createSegmentDecoder(limits: DecoderLimits): Decoder {
 
 function nonEmptyMessageId(f: FieldReader): string | null {
   const v = f.string('messageId');
+  if (v !== null && Buffer.byteLength(v, 'utf8') > MAX_ID_BYTES) {
+    throw new DecodeError('INVALID_VALUE', `messageId is longer than ${MAX_ID_BYTES} bytes`, f.path('messageId'));
+  }
   return v === null || v === '' ? null : v;
 }
 
 /**
- * A deterministic id for an event sent without `messageId`: the hash of its canonical
- * bytes minus the fields a retry changes (`sentAt`, `writeKey`). A redelivery of the
- * same event therefore gets the same id and dedupes; the cost is that two genuinely
- * separate events identical in every field, timestamp included, collapse into one —
- * indistinguishable anyway.
+ * The hash of an event's canonical bytes minus the fields a retry changes (`sentAt`,
+ * `writeKey`, the collector's sender stamp). A redelivery of the same event has the same
+ * digest; a different event under a reused messageId does not (the pipeline keeps it
+ * apart). It is also the id of an event sent without `messageId` (its first 32 hex
+ * digits, as before), so two genuinely separate events identical in every field,
+ * timestamp included, collapse into one — indistinguishable anyway.
  */
-function generatedId(obj: JsonObject): string {
+function contentDigest(obj: JsonObject): string {
   const stable: JsonObject = {};
   for (const key of Object.keys(obj)) if (!RETRY_VARIANT.has(key)) stable[key] = obj[key];
-  return canonicalHash(stable);
+  return canonicalHash(stable, 64);
 }
 
 function mergeShallow(outer: JsonObject | null, inner: JsonObject | null): JsonObject {

@@ -343,7 +343,10 @@ export async function freshnessScenario(hub: RunningHub, params: FreshnessParams
         const body = (await r.json()) as {
           data?: { customer?: { timeline?: { edges: { node: { id?: string } }[] } } };
         };
-        if (body.data?.customer?.timeline?.edges.some((e) => e.node.id === `Event:${messageId}`)) break;
+        // Collector events are scoped by sender: `Event:<messageId>~<sender>`.
+        const probe = `Event:${messageId}`;
+        if (body.data?.customer?.timeline?.edges.some((e) => e.node.id === probe || e.node.id?.startsWith(`${probe}~`)))
+          break;
         if (sendError) throw new Error(`freshnessScenario: probe ${i} was not accepted: ${sendError}`);
         if (Date.now() > deadline)
           throw new Error(`freshnessScenario: probe ${i} not visible in ${sampleTimeoutMs} ms`);

@@ -1,3 +1,4 @@
+import { senderOf } from '../../../api/collector/collector-router';
 import { C360Error, type GraphStore } from '../../../graph-schema';
 import { readDeadLetterFile } from '../../../ingest';
 import { type ApiHarness, startApi, WRITE_KEY } from './api-harness';
@@ -72,6 +73,8 @@ describe('Segment-compatible collector', () => {
       ...bad,
       context: { device: { id: 'envelope-device', type: 'ios' } },
       sentAt: '2026-01-10T09:00:01.000Z',
+      // The collector's stamp of who sent it (a hash of the write key, never the key).
+      c360SenderId: senderOf(WRITE_KEY),
     });
   });
 
@@ -85,7 +88,8 @@ describe('Segment-compatible collector', () => {
     const res = await post(api, '/v1/t', JSON.stringify(event), { 'content-type': 'text/plain', authorization: '' });
     expect(res.status).toBe(200);
     expect(res.headers.get('access-control-allow-origin')).toBe('*');
-    const [performed] = await api.store.getVertices([`Event:${event.messageId}`]);
+    // The key in the body authenticates it too: the event's id is scoped by that sender.
+    const [performed] = await api.store.getVertices([`Event:${event.messageId}~${senderOf(WRITE_KEY)}`]);
     expect(performed?.props.name).toBe('Product Viewed');
     const preflight = await fetch(`${api.url}/v1/batch`, { method: 'OPTIONS' });
     expect(preflight.status).toBe(204);
