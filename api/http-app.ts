@@ -1,5 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { randomBytes } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
@@ -15,7 +16,7 @@ import { type ApiLimits, DEFAULT_API_LIMITS } from './auth/api-limits';
 import { createAuthMiddleware, principalOf } from './auth/authenticate-request';
 import { type AuthConfig, type Authenticator, createAuthenticator } from './auth/authenticator';
 import { createCorsMiddleware } from './auth/cors';
-import { createFailedAuthLimit } from './auth/failed-auth-limit';
+import { createFailedAuthLimit, type FailedAuthLimit } from './auth/failed-auth-limit';
 import type { ModulePolicy } from './auth/field-policy';
 import { createOpaqueIds } from './auth/opaque-ids';
 import { createQueryLimitsPlugin, depthLimitRule } from './auth/query-limits';
@@ -119,6 +120,10 @@ export interface HttpApp {
   readonly limits: ApiLimits;
   /** The per-principal operation budget HTTP uses; the WebSocket transport draws on the same one. */
   readonly budget: OperationBudget;
+  /** Refused credentials per client address; the WebSocket's connection_init counts against it too. */
+  readonly failedAuth: FailedAuthLimit;
+  /** The client address of a raw request (a WebSocket upgrade), by the same trusted-proxy rule as `req.ip`. */
+  clientAddress(request: IncomingMessage): string;
   readonly logger: Logger;
   /** Starts the GraphQL server (schema, plugins); startHttpServer calls it before listening. Idempotent. */
   start(): Promise<void>;
@@ -331,6 +336,17 @@ export function createHttpApp(deps: HttpAppDeps): HttpApp {
     authenticator,
     limits,
     budget: operations.budget,
+    failedAuth,
+    clientAddress(request) {
+      // Express's own req.ip over the raw request: X-Forwarded-For counts only from trusted proxies.
+      const req = Object.create(app.request, {
+        app: { value: app },
+        headers: { value: request.headers },
+        socket: { value: request.socket },
+        connection: { value: request.socket },
+      }) as Request;
+      return req.ip ?? request.socket.remoteAddress ?? 'unknown';
+    },
     logger,
     start() {
       starting ??= apollo.start().then(() => {

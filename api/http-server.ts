@@ -55,6 +55,8 @@ export async function startHttpServer(http: HttpApp, options: HttpServerOptions)
     budget: http.budget,
     createContext: (principal, deadlineMs) => http.createContext(principal, deadlineMs),
     logger: http.logger,
+    failedAuth: http.failedAuth,
+    clientAddress: (request) => http.clientAddress(request),
   });
   const ws = options.subscriptions
     ? serveGraphQLWs(

@@ -19,6 +19,10 @@ const MAX_ADDRESSES = 100_000;
 
 /** Mount each before authentication on its endpoint; they share one count per address. */
 export interface FailedAuthLimit {
+  /** For transports that are not Express routes (graphql-ws connection_init): over the budget? */
+  blocked(clientAddress: string): boolean;
+  /** Counts one refused credential from this address. */
+  recordFailure(clientAddress: string): void;
   /** GraphQL: 429 in GraphQL's error shape. */
   readonly graphql: RequestHandler;
   /** The collector: 429 in the collector's `{ success, code, message }` shape. */
@@ -37,16 +41,33 @@ export function createFailedAuthLimit(perMinute: number, now: () => number = Dat
     }
   };
 
+  const retryAfterMs = (address: string): number | null => {
+    const current = windows.get(ipKeyGenerator(address));
+    const t = now();
+    return current && current.resetAt > t && current.failures >= perMinute ? current.resetAt - t : null;
+  };
+
+  const recordFailure = (address: string) => {
+    if (perMinute <= 0) return;
+    const key = ipKeyGenerator(address);
+    const at = now();
+    let w = windows.get(key);
+    if (!w || w.resetAt <= at) {
+      if (windows.size >= MAX_ADDRESSES) prune(at);
+      w = { failures: 0, resetAt: at + WINDOW_MS };
+      windows.set(key, w);
+    }
+    w.failures++;
+  };
+
   const middleware =
     (shape: 'graphql' | 'collector'): RequestHandler =>
     (req: Request, res, next) => {
       if (perMinute <= 0 || req.method === 'OPTIONS') return next();
-      const address = ipKeyGenerator(req.ip ?? 'unknown');
-      const t = now();
-      const current = windows.get(address);
-      if (current && current.resetAt > t && current.failures >= perMinute) {
-        const retryAfter = Math.ceil((current.resetAt - t) / 1000);
-        res.setHeader('Retry-After', String(retryAfter));
+      const address = req.ip ?? 'unknown';
+      const wait = retryAfterMs(address);
+      if (wait !== null) {
+        res.setHeader('Retry-After', String(Math.ceil(wait / 1000)));
         const message = 'Too many refused credentials from this address; retry after the Retry-After delay.';
         if (shape === 'graphql') {
           res.status(429).json({ errors: [{ message, extensions: { code: 'RATE_LIMITED' } }] });
@@ -56,17 +77,14 @@ export function createFailedAuthLimit(perMinute: number, now: () => number = Dat
         return;
       }
       res.on('finish', () => {
-        if (res.statusCode !== 401) return;
-        const at = now();
-        let w = windows.get(address);
-        if (!w || w.resetAt <= at) {
-          if (windows.size >= MAX_ADDRESSES) prune(at);
-          w = { failures: 0, resetAt: at + WINDOW_MS };
-          windows.set(address, w);
-        }
-        w.failures++;
+        if (res.statusCode === 401) recordFailure(address);
       });
       next();
     };
-  return { graphql: middleware('graphql'), collector: middleware('collector') };
+  return {
+    graphql: middleware('graphql'),
+    collector: middleware('collector'),
+    blocked: (address) => perMinute > 0 && retryAfterMs(address) !== null,
+    recordFailure,
+  };
 }

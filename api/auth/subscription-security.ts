@@ -5,6 +5,8 @@
  * depth limit, then checked for cost and introspection before it executes.
  * Field policies apply through the shared secured schema.
  */
+
+import type { IncomingMessage } from 'node:http';
 import {
   type ExecutionArgs,
   GraphQLError,
@@ -18,6 +20,7 @@ import type { Logger } from 'pino';
 import type { ApiLimits } from './api-limits';
 import { AuthError } from './auth-error';
 import { type Authenticator, credentialsFromParams } from './authenticator';
+import type { FailedAuthLimit } from './failed-auth-limit';
 import {
   depthLimitRule,
   MAX_ID_ARGUMENT_CHARS,
@@ -41,12 +44,19 @@ export interface SubscriptionSecurityDeps {
   readonly createContext: (principal: Principal, deadlineMs?: number) => unknown;
   readonly now?: () => number;
   readonly logger: Logger;
+  /** Refused credentials per client address, shared with HTTP (absent: not throttled). */
+  readonly failedAuth?: Pick<FailedAuthLimit, 'blocked' | 'recordFailure'>;
+  /** The client address of the upgrade request (trusted-proxy aware). */
+  readonly clientAddress?: (request: IncomingMessage) => string;
 }
 
 interface ConnectionLike {
   readonly connectionParams?: Readonly<Record<string, unknown>>;
-  /** graphql-ws hands the ws socket here (graphql-ws/use/ws). */
-  readonly extra?: { readonly socket?: { close(code: number, reason: string): void } };
+  /** graphql-ws hands the ws socket and the upgrade request here (graphql-ws/use/ws). */
+  readonly extra?: {
+    readonly socket?: { close(code: number, reason: string): void };
+    readonly request?: IncomingMessage;
+  };
 }
 
 /** graphql-ws closes a socket whose credentials are refused with 4403 Forbidden; expiry is a refusal too. */
@@ -64,6 +74,13 @@ export function createSubscriptionSecurity(deps: SubscriptionSecurityDeps) {
   const now = deps.now ?? Date.now;
   return {
     async onConnect(ctx: ConnectionLike): Promise<boolean> {
+      const request = ctx.extra?.request;
+      const address = request && deps.clientAddress ? deps.clientAddress(request) : null;
+      // A guessing address is refused before its credential is even looked at, as on HTTP.
+      if (address !== null && deps.failedAuth?.blocked(address)) {
+        deps.logger.info({ ip: address }, 'subscription connection refused: too many refused credentials');
+        return false;
+      }
       try {
         const principal = await deps.authenticator.authenticate(credentialsFromParams(ctx.connectionParams));
         principals.set(ctx, principal);
@@ -78,7 +95,8 @@ export function createSubscriptionSecurity(deps: SubscriptionSecurityDeps) {
         return true;
       } catch (e) {
         if (!(e instanceof AuthError)) throw e;
-        deps.logger.info({ reason: e.message }, 'subscription connection refused: not authenticated');
+        deps.logger.info({ reason: e.message, ip: address }, 'subscription connection refused: not authenticated');
+        if (address !== null) deps.failedAuth?.recordFailure(address);
         return false;
       }
     },

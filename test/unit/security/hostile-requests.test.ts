@@ -7,6 +7,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
 import { createConfig } from '../../../app/config';
 import { API_KEYS, type SecuredHub, startSecuredHub, WRITE_KEY } from './security-kit';
 
@@ -160,6 +162,39 @@ describe('failed authentication is throttled by client address', () => {
     // Behind the same (trusted) load balancer, another client is its own bucket.
     expect((await post(h, '/graphql', query, from('203.0.113.8', asAdmin))).status).toBe(200);
     expect((await post(h, '/v1/track', event, from('203.0.113.8', asSender))).status).toBe(200);
+  });
+
+  it('refused WebSocket connection_init credentials count against the same address, and a blocked address cannot connect', async () => {
+    const guesser = '203.0.113.50';
+    const connect = (key: string) =>
+      new Promise<number | 'connected'>((resolve) => {
+        class FromGuesser extends WebSocket {
+          constructor(url: string, protocols?: string | string[]) {
+            super(url, protocols, { headers: { 'x-forwarded-for': guesser } });
+          }
+        }
+        const client = createClient({
+          url: `${h.url.replace('http', 'ws')}/graphql`,
+          webSocketImpl: FromGuesser,
+          connectionParams: { authorization: `Bearer ${key}` },
+          retryAttempts: 0,
+          lazy: false,
+          onNonLazyError: () => undefined,
+        });
+        client.on('connected', () => {
+          resolve('connected');
+          void client.dispose();
+        });
+        client.on('closed', (e) => resolve((e as { code: number }).code));
+      });
+    for (let i = 0; i < 3; i++) expect(await connect(`wrong-ws-${i}`)).toBe(4403);
+    for (let i = 0; i < 2; i++) {
+      const res = await post(h, '/graphql', query, from(guesser, { ...asAdmin, authorization: `Bearer wrong-${i}` }));
+      expect(res.status).toBe(401);
+    }
+    // Five refusals over both transports: now the address is throttled on both, right key or not.
+    expect((await post(h, '/graphql', query, from(guesser, asAdmin))).status).toBe(429);
+    expect(await connect(API_KEYS.admin)).toBe(4403);
   });
 
   it('good credentials never count, however many', async () => {
