@@ -15,6 +15,7 @@ export {
   replayedTopicOf,
 } from './kafka-dead-letter-archive';
 export {
+  boundedDeadLetterRecord,
   createKafkaDeadLetterSink,
   type KafkaDeadLetter,
   type KafkaDeadLetterSinkOptions,
