@@ -3,7 +3,9 @@
  * broker has acknowledged the events; the in-process worker then applies them
  * from the topic, so they appear in the graph exactly as if applied directly.
  */
+
 import type { Admin, Kafka } from 'kafkajs';
+import { senderOf } from '../../api/collector/collector-router';
 import { createConfig } from '../../app/config';
 import { type Hub, startHub } from '../../app/processes';
 import type { RawMessage } from '../../ingest';
@@ -102,10 +104,11 @@ test('POST /v1/batch → 200 after the broker acknowledged → the worker applie
   expect(await highWatermarks(topics.dlq)).toBe(1);
 
   await waitForCaughtUp(admin, groupId, allTopicNames(topics).slice(0, 2), 60_000);
-  // The same events applied directly (the collector's per-event bytes: each event re-serialized).
+  // The same events applied directly (the collector's per-event bytes: each event re-serialized,
+  // stamped with its sender, which travels through Kafka and scopes the event ids).
   const direct: RawMessage[] = events.slice(0, 2).map((e, i) => ({
     source: 'segment',
-    value: Buffer.from(JSON.stringify(e)),
+    value: Buffer.from(JSON.stringify({ ...e, c360SenderId: senderOf('wk-test') })),
     position: { source: 'segment', transport: 'test', index: i },
     receivedAtMs: Date.now(),
   }));
