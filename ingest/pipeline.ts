@@ -99,7 +99,19 @@ const contentKey = (e: HubEvent) => `${e.id}#${e.digest}`;
  */
 export function setApart(event: HubEvent): HubEvent {
   const suffix = `~${(event.digest ?? '').slice(0, 16)}`;
-  return { ...event, id: `${event.id}${suffix}`, version: `${event.version}${suffix}` };
+  const apart = { ...event, id: `${event.id}${suffix}`, version: `${event.version}${suffix}` };
+  apartFrom.set(apart, event.id);
+  return apart;
+}
+
+/** The id each set-apart event was set apart from. */
+const apartFrom = new WeakMap<HubEvent, string>();
+
+/** Dedupe entries an applied event leaves. A set-apart event also answers for its content under the first id. */
+function seenKeys(e: HubEvent): string[] {
+  if (e.digest === undefined) return [e.id];
+  const from = apartFrom.get(e);
+  return from === undefined ? [claimKey(e.id), contentKey(e)] : [claimKey(e.id), contentKey(e), `${from}#${e.digest}`];
 }
 
 export function createPipeline(options: PipelineOptions): IngestPipeline {
@@ -121,8 +133,8 @@ export function createPipeline(options: PipelineOptions): IngestPipeline {
   /** Store applies are chained: one batch in flight at a time. */
   let applying: Promise<void> = Promise.resolve();
   let closed = false;
-  /** Ids of events being applied now, with their content digest. */
-  const inFlight = new Map<string, string>();
+  /** Events being applied now: by (first) id, each content digest, how many submits, set apart or not. */
+  const inFlight = new Map<string, Map<string, { count: number; apart: boolean }>>();
 
   function newBatch(): PendingBatch {
     const d = deferred();
@@ -215,48 +227,67 @@ export function createPipeline(options: PipelineOptions): IngestPipeline {
     // Dedupe within the submission, then against what was applied before. An event with a
     // content digest is a duplicate only if the same content was applied under its id; the
     // same id with other content (a reused or forged messageId) is another event, kept apart.
-    const unique = new Map<string, { event: HubEvent; index: number }>();
+    // One event at a time, each claimed in flight as soon as it is accepted, so the events of
+    // this submission and of concurrent ones (other Kafka partitions, other HTTP requests) are
+    // judged by one rule: the first content to claim an id keeps it, later other content is set apart.
     let duplicates = 0;
-    for (const c of candidates) {
-      const other = unique.get(c.event.id);
-      if (other === undefined) unique.set(c.event.id, c);
-      else if (other.event.digest === c.event.digest) duplicates++;
-      else {
-        const apart = setApart(c.event);
-        if (unique.has(apart.id)) duplicates++;
-        else unique.set(apart.id, { event: apart, index: c.index });
-      }
-    }
+    const accepted = new Set<string>();
     const fresh: { event: HubEvent; index: number }[] = [];
-    for (let c of unique.values()) {
-      const verdict = dedupeVerdict(c.event);
-      if (verdict === 'conflict') {
-        c = { event: setApart(c.event), index: c.index };
-        logger.warn(
-          { eventId: c.event.id, position: c.event.position },
-          'an event id was reused for other content: kept as a separate event',
-        );
-        metrics?.idConflicts?.inc({ source: c.event.body.source });
-        if (dedupeVerdict(c.event) === 'duplicate') {
-          duplicates++;
-          metrics?.duplicates.inc({ source: c.event.body.source });
+    const claims: (() => void)[] = [];
+    const duplicate = (event: HubEvent) => {
+      duplicates++;
+      metrics?.duplicates.inc({ source: event.body.source });
+    };
+    try {
+      for (const candidate of candidates) {
+        let event = candidate.event;
+        if (accepted.has(contentKey(event))) {
+          duplicate(event);
           continue;
         }
-      } else if (verdict === 'duplicate') {
-        duplicates++;
-        metrics?.duplicates.inc({ source: c.event.body.source });
-        continue;
+        let verdict = dedupeVerdict(event);
+        if (verdict === 'conflict') {
+          event = setApart(event);
+          logger.warn(
+            { eventId: event.id, position: event.position },
+            'an event id was reused for other content: kept as a separate event',
+          );
+          metrics?.idConflicts?.inc({ source: event.body.source });
+          verdict = accepted.has(contentKey(event)) ? 'duplicate' : dedupeVerdict(event);
+        }
+        if (verdict === 'duplicate') {
+          duplicate(event);
+          continue;
+        }
+        accepted.add(contentKey(candidate.event));
+        accepted.add(contentKey(event));
+        fresh.push({ event, index: candidate.index });
+        if (event.digest !== undefined) claims.push(claimInFlight(event));
       }
-      fresh.push(c);
-    }
-    // Claimed while in flight, so a concurrent submit with other content under the same id
-    // is set apart too (two posts at once used to merge into one Event vertex).
-    for (const { event } of fresh) if (event.digest !== undefined) inFlight.set(event.id, event.digest);
-    try {
       return await applyFresh(messages, fresh, rejected, letters, letterSources, duplicates, ignored);
     } finally {
-      for (const { event } of fresh) if (inFlight.get(event.id) === event.digest) inFlight.delete(event.id);
+      for (const release of claims) release();
     }
+  }
+
+  function claimInFlight(event: HubEvent): () => void {
+    const id = apartFrom.get(event) ?? event.id;
+    const digest = event.digest as string;
+    let byDigest = inFlight.get(id);
+    if (!byDigest) {
+      byDigest = new Map();
+      inFlight.set(id, byDigest);
+    }
+    const claim = byDigest.get(digest) ?? { count: 0, apart: false };
+    claim.count++;
+    claim.apart ||= apartFrom.has(event);
+    byDigest.set(digest, claim);
+    return () => {
+      claim.count--;
+      if (claim.count > 0) return;
+      byDigest.delete(digest);
+      if (byDigest.size === 0 && inFlight.get(id) === byDigest) inFlight.delete(id);
+    };
   }
 
   /**
@@ -265,10 +296,15 @@ export function createPipeline(options: PipelineOptions): IngestPipeline {
    */
   function dedupeVerdict(event: HubEvent): 'new' | 'duplicate' | 'conflict' {
     if (event.digest === undefined) return dedupe.seen([event.id])[0] ? 'duplicate' : 'new';
+    // Its id holds its digest: only the same content can have been applied under it.
+    if (apartFrom.has(event)) return dedupe.seen([contentKey(event)])[0] ? 'duplicate' : 'new';
     const [content, claim, legacy] = dedupe.seen([contentKey(event), claimKey(event.id), event.id]);
     if (content) return 'duplicate';
-    const running = inFlight.get(event.id);
-    if (claim || (running !== undefined && running !== event.digest)) return 'conflict';
+    if (claim) return 'conflict';
+    // In flight: other content holding this id, or this very content being set apart.
+    for (const [digest, running] of inFlight.get(event.id) ?? []) {
+      if (digest === event.digest ? running.apart : !running.apart) return 'conflict';
+    }
     // Applied before digests were recorded: the old rule (same id, same event) still holds.
     return legacy ? 'duplicate' : 'new';
   }
@@ -334,9 +370,7 @@ export function createPipeline(options: PipelineOptions): IngestPipeline {
         logger.error({ err: e }, 'onApplied listener failed');
       }
     }
-    await dedupe.markSeen(
-      appliedEvents.flatMap((e) => (e.digest === undefined ? [e.id] : [claimKey(e.id), contentKey(e)])),
-    );
+    await dedupe.markSeen(appliedEvents.flatMap(seenKeys));
     for (const e of appliedEvents) metrics?.applied.inc({ source: e.body.source });
     if (letters.length > 0) {
       logger.warn({ count: letters.length, codes: [...new Set(letters.map((l) => l.code))] }, 'inputs dead-lettered');

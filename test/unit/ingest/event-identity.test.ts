@@ -11,9 +11,11 @@
  *   were dead-lettered TOO_LATE — and that survived a restart.
  */
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { senderOf } from '../../../api/collector/collector-router';
 import { TOO_LATE } from '../../../features/health';
 import { readDeadLetterFile } from '../../../ingest';
+import { createTestPipeline, raw } from '../../helpers/hub-pipeline';
 import { secureRandom } from '../../helpers/unique';
 import { waitFor } from '../../helpers/wait-for';
 import { type SecuredHub, startSecuredHub, WRITE_KEY } from '../security/security-kit';
@@ -101,12 +103,87 @@ describe('event identity is per sender and checked for content', () => {
     }
   });
 
+  it('one batch holding one messageId twice with different content keeps both; redelivering the batch adds nothing', async () => {
+    const run = secureRandom();
+    const batch = { batch: [order(run, `${run}-x`, 7), order(run, `${run}-y`, 8), order(run, `${run}-x`, 7)] };
+    expect(await (await h.collect('/v1/batch', batch)).json()).toEqual({ success: true, rejected: [] });
+    const applied = await metric(h, 'c360_events_applied_total');
+    expect(await (await h.collect('/v1/batch', batch)).json()).toEqual({ success: true, rejected: [] });
+    expect(await metric(h, 'c360_events_applied_total')).toBe(applied);
+    expect((await eventsOf(`${run}-x`)).map((e) => e.props.properties)).toEqual([
+      expect.objectContaining({ total: 7 }),
+    ]);
+    expect((await eventsOf(`${run}-y`)).map((e) => e.props.properties)).toEqual([
+      expect.objectContaining({ total: 8 }),
+    ]);
+  });
+
   it('a sender cannot claim another sender by writing the stamp itself', async () => {
     const run = secureRandom();
     await h.collect('/v1/track', { ...order(run, `${run}-forger`, 5), c360SenderId: senderOf(WRITE_KEY) }, OTHER_KEY);
     const [event] = await eventsOf(`${run}-forger`);
     expect(event?.id).toBe(`Event:${run}-order-42~${senderOf(OTHER_KEY)}`);
   });
+});
+
+describe('no content is lost or doubled, whatever the delivery', () => {
+  it('redelivered, reordered and concurrently submitted events with colliding ids: each distinct content is exactly one Event', async () => {
+    // A few messageIds and senders, so that collisions are the rule: contents under one id differ by `total`.
+    const event = fc.record({
+      mid: fc.constantFrom('m1', 'm2', 'm3'),
+      sender: fc.constantFrom(null, 'wk_aaaaaaaaaaaa', 'wk_bbbbbbbbbbbb'),
+      total: fc.integer({ min: 1, max: 3 }),
+    });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.uniqueArray(event, { minLength: 1, maxLength: 8, selector: (e) => JSON.stringify(e) }),
+        fc.array(fc.nat(), { minLength: 1, maxLength: 30 }),
+        fc.integer({ min: 1, max: 4 }),
+        async (distinct, picks, concurrency) => {
+          const t = await createTestPipeline();
+          try {
+            const bytes = (e: (typeof distinct)[number]) =>
+              JSON.stringify({
+                type: 'track',
+                messageId: e.mid,
+                userId: 'prop-user',
+                event: 'Coupon Applied',
+                timestamp: '2026-03-01T10:00:00.000Z',
+                properties: { total: e.total },
+                ...(e.sender ? { c360SenderId: e.sender } : {}),
+              });
+            // Every event once, then redeliveries in the order fast-check picks, in concurrent submits.
+            const deliveries = [...distinct, ...picks.map((i) => distinct[i % distinct.length])];
+            const lanes = Array.from({ length: concurrency }, (_, lane) =>
+              deliveries.filter((_, i) => i % concurrency === lane),
+            );
+            await Promise.all(
+              lanes.map(async (lane) => {
+                for (let i = 0; i < lane.length; i += 3) {
+                  await t.pipeline.submit(lane.slice(i, i + 3).map((e) => raw('segment', bytes(e))));
+                }
+              }),
+            );
+            const events = (await t.store.timeline({ ownerIds: ['Customer:prop-user'], first: 100 })).items
+              .map((i) => i.vertex)
+              .filter((v) => v.label === 'Event');
+            const seen = events.map((v) => {
+              const sender = /~(wk_[a-z]{12})/.exec(v.key)?.[1] ?? null;
+              return JSON.stringify({
+                mid: v.key.split('~')[0],
+                sender,
+                total: (v.props.properties as { total: number }).total,
+              });
+            });
+            expect(seen.sort()).toEqual(distinct.map((e) => JSON.stringify(e)).sort());
+          } finally {
+            await t.close();
+          }
+        },
+      ),
+      { numRuns: 25 },
+    );
+  }, 120_000);
 });
 
 describe('one future-dated event does not make everyone late', () => {
