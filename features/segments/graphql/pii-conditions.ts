@@ -7,7 +7,8 @@
  * previews and in saved segments alike (a saved segment's size is the same oracle).
  */
 import { GraphQLError } from 'graphql';
-import { isPersonalKey } from '../../../api/auth/pii-mask';
+import type { OpaqueIds } from '../../../api/auth/opaque-ids';
+import { isPersonalKey, maskValue } from '../../../api/auth/pii-mask';
 import type { Principal } from '../../../api/auth/roles';
 import { VERTICES } from '../../../graph-schema';
 import { conditionsOf, type PropertyTest, type SegmentDefinition } from '../segment-definition';
@@ -36,4 +37,46 @@ export function refusePiiConditions(definition: SegmentDefinition, principal: Pr
       );
     }
   }
+}
+
+function maskTest(label: 'Customer' | 'Device', test: unknown): unknown {
+  if (test === null || typeof test !== 'object' || Array.isArray(test)) return test;
+  const t = test as Record<string, unknown>;
+  if (typeof t.name !== 'string' || !('value' in t) || !personal(label, t.name)) return test;
+  const mask = (v: unknown): unknown =>
+    typeof v === 'string' ? maskValue(v) : Array.isArray(v) ? v.map(mask) : v === null ? v : '***';
+  return { ...t, value: mask(t.value) };
+}
+
+/**
+ * A saved definition as a role without PII access may read it: values compared with
+ * personal traits (an admin's `email eq "ann@…"`) are masked, and a `boughtWith`
+ * customer becomes the opaque id the rest of the API shows (accepted back by every
+ * argument). Such a principal could not save those conditions anyway, so the masked
+ * copy costs it no round trip it could make.
+ */
+export function maskDefinition(definition: unknown, ids: OpaqueIds | null): unknown {
+  const walk = (c: unknown): unknown => {
+    if (Array.isArray(c)) return c.map(walk);
+    if (c === null || typeof c !== 'object') return c;
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(c as Record<string, unknown>)) {
+      if (k === 'trait') out[k] = maskTest('Customer', v);
+      else if (
+        k === 'device' &&
+        v !== null &&
+        typeof v === 'object' &&
+        Array.isArray((v as { where?: unknown }).where)
+      ) {
+        out[k] = { ...(v as object), where: (v as { where: unknown[] }).where.map((t) => maskTest('Device', t)) };
+      } else if (k === 'boughtWith' && v !== null && typeof v === 'object') {
+        const customer = (v as { customer?: unknown }).customer;
+        const id =
+          typeof customer === 'string' ? (customer.startsWith('Customer:') ? customer : `Customer:${customer}`) : null;
+        out[k] = { ...(v as object), customer: id === null ? customer : ids ? ids.encode(id) : maskValue(id) };
+      } else out[k] = walk(v);
+    }
+    return out;
+  };
+  return walk(definition);
 }

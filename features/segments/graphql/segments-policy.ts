@@ -1,5 +1,6 @@
 /** Roles and audit of the segments module (segments-type-defs.ts). */
 import type { ModulePolicy } from '../../../api/auth/field-policy';
+import { maskDefinition } from './pii-conditions';
 
 const segmentId = (id: unknown) => (typeof id === 'string' ? (id.startsWith('Segment:') ? id : `Segment:${id}`) : null);
 
@@ -31,7 +32,9 @@ export const segmentsPolicy: ModulePolicy = {
     },
   },
   masks: {
-    // A definition is configuration a marketer wrote; masking it would corrupt a load-edit-save round trip.
-    'Segment.definition': null,
+    // A definition is configuration a marketer wrote and may load, edit and save again: it is
+    // shown as written, except values compared with personal traits (which such a role may not
+    // save anyway) and a boughtWith customer (its opaque id).
+    'Segment.definition': (v, _parent, tools) => maskDefinition(v, tools.ids),
   },
 };
