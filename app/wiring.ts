@@ -670,11 +670,9 @@ function createFeatures(deps: FeatureDeps): Feature[] {
       module: createHealthModule({ health }),
       ...(care
         ? {
-            // Awaited: health and window traits are state of their own that a redelivery must reach.
-            onApplied: (applied: AppliedEvents) => {
-              care.onApplied(applied);
-              return care.idle();
-            },
+            // Awaited: health and window traits are state of their own that a redelivery must
+            // reach; a failure fails the submit (retriable) instead of marking the events seen.
+            onApplied: (applied: AppliedEvents) => care.onApplied(applied),
             close: () => care.close(),
           }
         : { close: () => health.close() }),

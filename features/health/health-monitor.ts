@@ -74,8 +74,13 @@ export interface HealthMonitorDeps {
 }
 
 export interface HealthMonitor {
-  /** The pipeline's `onApplied` hook: queues the telemetry among the events; never throws. */
-  onApplied(applied: AppliedEvents): void;
+  /**
+   * The pipeline's `onApplied` hook: queues the telemetry among the events. Never throws;
+   * resolves once they are evaluated, published and stored, and rejects if that failed, so
+   * the pipeline does not mark the events seen (nor Kafka commit them) and a redelivery
+   * evaluates them again — a transition is never lost to a store hiccup.
+   */
+  onApplied(applied: AppliedEvents): Promise<void>;
   /** Evaluates events now (after what is queued); resolves with the committed transitions. */
   process(events: readonly HubEvent[]): Promise<readonly HealthTransition[]>;
   device(deviceId: string): Promise<DeviceHealthView | null>;
@@ -323,10 +328,10 @@ export function createHealthMonitor(deps: HealthMonitorDeps): HealthMonitor {
 
   return {
     onApplied(applied) {
-      if (!applied.events.some((e) => e.body.source === 'telemetry')) return;
-      enqueue(() => evaluate(applied.events)).catch((e: unknown) => {
-        logger.error({ err: e }, 'health evaluation failed');
-      });
+      if (!applied.events.some((e) => e.body.source === 'telemetry')) return Promise.resolve();
+      const done = enqueue(() => evaluate(applied.events)).then(() => undefined);
+      done.catch((e: unknown) => logger.error({ err: e }, 'health evaluation failed'));
+      return done;
     },
     process: (events) => enqueue(() => evaluate(events)),
     async device(deviceId) {

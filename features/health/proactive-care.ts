@@ -33,8 +33,11 @@ export interface ProactiveCare {
   readonly health: HealthMonitor;
   readonly traits: ComputedTraits;
   readonly stateStore: StateStore;
-  /** Give this to the pipeline (alongside any other listener). */
-  onApplied(applied: AppliedEvents): void;
+  /**
+   * Give this to the pipeline (alongside any other listener). Resolves once health and traits
+   * have taken these events; rejects if either failed, so they are redelivered, not lost.
+   */
+  onApplied(applied: AppliedEvents): Promise<void>;
   /** Resolves once everything handed to onApplied so far is evaluated and written. */
   idle(): Promise<void>;
   /** Finish queued work. Close after the pipeline, before the state store and the graph store. */
@@ -63,9 +66,8 @@ export function createProactiveCare(deps: ProactiveCareDeps): ProactiveCare {
     health,
     traits,
     stateStore,
-    onApplied(applied) {
-      health.onApplied(applied);
-      traits.onApplied(applied);
+    async onApplied(applied) {
+      await Promise.all([health.onApplied(applied), traits.onApplied(applied)]);
     },
     async idle() {
       await Promise.all([health.idle(), traits.idle()]);

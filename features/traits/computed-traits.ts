@@ -71,8 +71,12 @@ export interface ComputedTraitsDeps {
 }
 
 export interface ComputedTraits {
-  /** The pipeline's `onApplied` hook: queues the events; never throws. */
-  onApplied(applied: AppliedEvents): void;
+  /**
+   * The pipeline's `onApplied` hook: queues the events. Never throws; resolves once they are
+   * counted and written, rejects if that failed (the pipeline then leaves them unseen, to be
+   * redelivered, rather than lose a window's count).
+   */
+  onApplied(applied: AppliedEvents): Promise<void>;
   /** Counts events now (after what is queued); resolves with the customers whose values were written. */
   process(events: readonly HubEvent[]): Promise<readonly string[]>;
   /** Current values for a customer, as last written. */
@@ -265,9 +269,9 @@ export function createComputedTraits(deps: ComputedTraitsDeps): ComputedTraits {
 
   return {
     onApplied(applied) {
-      enqueue(() => evaluate(applied.events)).catch((e: unknown) => {
-        logger.error({ err: e }, 'computed traits failed');
-      });
+      const done = enqueue(() => evaluate(applied.events)).then(() => undefined);
+      done.catch((e: unknown) => logger.error({ err: e }, 'computed traits failed'));
+      return done;
     },
     process: (events) => enqueue(() => evaluate(events)),
     async values(customerId) {

@@ -13,6 +13,7 @@ import {
   readActionLog,
 } from '../../../features/actions';
 import { createHealthMonitor, type HealthConfig, type HealthMonitor } from '../../../features/health';
+import { C360Error } from '../../../graph-schema';
 import type { AppliedEvents, RawMessage } from '../../../ingest';
 import { createFileDeadLetterSink, readDeadLetterFile } from '../../../ingest';
 import { createLmdbStateStore, type StateStore } from '../../../services/state';
@@ -70,11 +71,27 @@ export interface HealthHarness {
   close(): Promise<void>;
 }
 
-export async function startHealthHarness(config: HealthConfig): Promise<HealthHarness> {
+export interface HealthHarnessOptions {
+  /** The first n publishes fail as a broker outage would (retriable). */
+  readonly failingPublishes?: number;
+}
+
+export async function startHealthHarness(
+  config: HealthConfig,
+  options: HealthHarnessOptions = {},
+): Promise<HealthHarness> {
   const dir = await makeTempDir('c360-health-');
   const actionsPath = join(dir.path, 'actions.ndjson');
   const lettersPath = join(dir.path, 'health-dead-letters.ndjson');
-  const bus = createActionBus(createFileActionSink(actionsPath));
+  const file = createFileActionSink(actionsPath);
+  let failing = options.failingPublishes ?? 0;
+  const bus = createActionBus({
+    publish: (actions) =>
+      failing-- > 0
+        ? Promise.reject(new C360Error('actions topic unavailable', { code: 'KAFKA_UNAVAILABLE', retriable: true }))
+        : file.publish(actions),
+    close: () => file.close(),
+  });
   const deadLetters = createFileDeadLetterSink(lettersPath);
   const logger = pino({ level: 'silent' });
   const applied: AppliedEvents[] = [];
@@ -84,9 +101,10 @@ export async function startHealthHarness(config: HealthConfig): Promise<HealthHa
   const test = await createTestPipeline({
     dir: join(dir.path, 'pipeline'),
     overrides: {
+      // Awaited, as the composition does: a failed evaluation fails the submit.
       onApplied: (a) => {
         applied.push(a);
-        monitor.onApplied(a);
+        return monitor.onApplied(a);
       },
     },
   });

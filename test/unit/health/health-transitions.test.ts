@@ -12,6 +12,7 @@ import {
   startHealthHarness,
   T0,
   telemetryBatchMessage,
+  telemetryMessage,
 } from './health-harness';
 
 const config = createHealthConfig({ holdMs: 10 * MIN, allowedLatenessMs: 15 * MIN });
@@ -117,6 +118,18 @@ describe('device health transitions through the real pipeline', () => {
     }
     h = await startHealthHarness(config);
     expect(ids[1]).toEqual(ids[0]);
+  });
+
+  it('a transition whose publish failed is not lost: the submit fails, and the redelivery announces it once', async () => {
+    h = await startHealthHarness(config, { failingPublishes: 1 });
+    const messages = story.map(telemetryMessage);
+    // Kafka would not commit these offsets: the pipeline left the events unseen.
+    await expect(h.test.pipeline.submit(messages)).rejects.toMatchObject({ retriable: true });
+    expect(await h.actions()).toEqual([]);
+    await h.test.pipeline.submit(messages);
+    await h.monitor.idle();
+    expect(summary(await h.actions())).toEqual(expected);
+    expect(await h.monitor.device('router-1')).toMatchObject({ status: 'GREEN', since: T0 + 30 * MIN });
   });
 
   it('ignores readings replayed past the pipeline dedupe (same device, time and seq)', async () => {
