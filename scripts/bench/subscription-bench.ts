@@ -76,8 +76,9 @@ export async function startProactiveCareServer(options: { health?: HealthConfig 
     logger,
     batchMaxWaitMs: 1,
     onApplied: (applied) => {
-      care.onApplied(applied);
       changes.publish(applied.vertexIds);
+      // Awaited, as the composition does.
+      return care.onApplied(applied);
     },
   });
   let listeners = 0;
