@@ -142,6 +142,8 @@ export function createLiveSegments(options: LiveSegmentsOptions): LiveSegments {
   let lastTime = 0;
   const due = new Map<string, number>();
   let timer: NodeJS.Timeout | null = null;
+  /** The version of each saved segment this process has counted; null until the first look. */
+  let versions: Map<string, Version> | null = null;
 
   /** Everything that reads membership and writes it runs here, one piece at a time. */
   const serial = <T>(work: () => Promise<T>): Promise<T> => chain.run(work);
@@ -362,6 +364,7 @@ export function createLiveSegments(options: LiveSegmentsOptions): LiveSegments {
     const seen = new Map<string, number>();
     if (touched && queue.length > 0) {
       const segments = await catalog.list();
+      await catchUp(segments);
       if (segments.some(hasSharing)) {
         for (const m of await matesOf(queue)) {
           if (!queue.includes(m)) {
@@ -396,6 +399,25 @@ export function createLiveSegments(options: LiveSegmentsOptions): LiveSegments {
     arm();
   }
 
+  /**
+   * A segment saved or redefined elsewhere (another API replica) reaches this process's
+   * catalog cache up to its TTL later, and the saving process recounted it against the graph
+   * as it was then: events this process applied in between were evaluated without it. So a
+   * segment this process has not seen at this version is recounted here first. Idempotent:
+   * what the saver already recorded is not a transition again, and action ids are stable.
+   */
+  async function catchUp(segments: readonly SavedSegment[]): Promise<void> {
+    if (versions === null) {
+      // Before the startup reconcile (or without one): nothing to catch up on yet.
+      versions = new Map(segments.map((s) => [s.key, s.version]));
+      return;
+    }
+    for (const segment of dependencyOrder([...segments])) {
+      if (versions.get(segment.key) === segment.version) continue;
+      await reconcileOne(segment);
+    }
+  }
+
   function refresh(customerIds: readonly string[]): Promise<void> {
     return serial(() => process(customerIds, true));
   }
@@ -416,6 +438,9 @@ export function createLiveSegments(options: LiveSegmentsOptions): LiveSegments {
     const leaving = transitions.filter((t) => !t.entered).map((t) => t.customerId);
     const previous = await catalog.membershipsOf(leaving);
     for (let i = 0; i < transitions.length; i += 500) await commit(transitions.slice(i, i + 500), previous);
+    // Counted at this version (only once it all succeeded: a failure is caught up next time).
+    versions ??= new Map();
+    versions.set(segment.key, segment.version);
     const entered = transitions.filter((t) => t.entered).length;
     return { entered, left: transitions.length - entered };
   }
@@ -423,6 +448,8 @@ export function createLiveSegments(options: LiveSegmentsOptions): LiveSegments {
   function reconcile(idOrKey?: string): Promise<ReconcileResult> {
     return serial(async () => {
       const all = dependencyOrder(await catalog.list());
+      // Every listed segment is counted below: anything saved later is caught up when first seen.
+      if (idOrKey === undefined) versions ??= new Map();
       let targets = all;
       if (idOrKey !== undefined) {
         const one = await catalog.get(idOrKey);

@@ -12,6 +12,7 @@ import {
   createLiveSegments,
   createSegmentCatalog,
   type LiveSegments,
+  type SavedSegment,
   type SegmentCatalog,
   segmentActionId,
 } from '../../../features/segments';
@@ -49,7 +50,8 @@ const ordered = (userId: string, orderId: string) =>
     products: [{ product_id: 'p-tv', category: 'tv', price: 500, quantity: 1 }],
   });
 
-async function harness(): Promise<Harness> {
+/** `liveCatalog` wraps an uncached catalog of the worker's own (a cache under the test's control). */
+async function harness(liveCatalog?: (own: SegmentCatalog) => SegmentCatalog): Promise<Harness> {
   const clock = { t: T0, now: () => clock.t };
   let live: LiveSegments | null = null;
   const tp = await createTestPipeline({
@@ -64,7 +66,7 @@ async function harness(): Promise<Harness> {
     store: tp.store,
     actions: bus,
     evaluator: createEmbeddedSegmentEvaluator({ store: tp.store }),
-    catalog,
+    catalog: liveCatalog ? liveCatalog(createSegmentCatalog({ store: tp.store, clock, cacheTtlMs: 0 })) : catalog,
     clock,
     logger: pino({ level: 'silent' }),
     autoSchedule: false,
@@ -267,5 +269,28 @@ describe('live segments', () => {
     expect(await h.catalog.delete(big.id)).toBe(true);
     expect(await h.store.getVertices([vertexId({ label: 'Segment', key: big.key })])).toEqual([null]);
     expect(await h.catalog.list()).toEqual([]);
+  });
+
+  test('a segment saved on another replica is counted by the worker once its cache shows it, events in between included', async () => {
+    // The worker's catalog still lists what it cached before the save (its TTL not yet run out).
+    let stale: SavedSegment[] | null = null;
+    h = await harness((own) => ({ ...own, list: () => (stale ? Promise.resolve(stale) : own.list()) }));
+    await h.live.reconcile();
+    stale = [];
+    const gold = await h.catalog.save({
+      name: 'Gold',
+      definition: { trait: { name: 'plan', op: 'eq', value: 'gold' } },
+    });
+    // The saving replica recounted the graph as it was: nobody yet. Then u7 turns gold on the worker.
+    await h.send(T0, { type: 'identify', userId: 'u7', traits: { plan: 'gold' }, messageId: 'id-u7' });
+    expect(h.heard).toEqual([]);
+    // The cache refreshes; the next event (someone else's) makes the worker count the new segment.
+    stale = null;
+    await h.send(T0 + 1000, { type: 'identify', userId: 'u8', traits: { plan: 'basic' }, messageId: 'id-u8' });
+    expect(brief(h.heard)).toEqual(['Customer:u7 segment.entered Gold']);
+    expect(await h.catalog.allMembers(gold.key)).toEqual(['Customer:u7']);
+    // Counted once per version: later events do not recount it.
+    await h.send(T0 + 2000, { type: 'identify', userId: 'u9', traits: { plan: 'basic' }, messageId: 'id-u9' });
+    expect(brief(h.heard)).toEqual(['Customer:u7 segment.entered Gold']);
   });
 });
