@@ -387,9 +387,17 @@ function defineSplitDeployment(storeName: 'neo4j' | 'gremlin'): void {
         // Replica B serves 360° views the whole time the workers ingest.
         let serving = true;
         let servedByB = 0;
+        // A failed request ends the loop and is reported below (never an unhandled rejection
+        // outliving this test when something else failed first and the replicas were killed).
+        let loopError: unknown;
         const bLoop = (async () => {
           while (serving) {
-            await gql(apiB.url, VIEW, { id: `Customer:${p}-C${1 + (servedByB % CUSTOMERS)}` });
+            try {
+              await gql(apiB.url, VIEW, { id: `Customer:${p}-C${1 + (servedByB % CUSTOMERS)}` });
+            } catch (e) {
+              loopError = e;
+              return;
+            }
             servedByB++;
             // An agent's pace, not a load test: the workers share the graph server with it.
             await new Promise((r) => setTimeout(r, 100));
@@ -423,6 +431,7 @@ function defineSplitDeployment(storeName: 'neo4j' | 'gremlin'): void {
         });
         serving = false;
         await bLoop;
+        expect(loopError).toBeUndefined();
         expect(servedByB).toBeGreaterThan(0);
 
         // Same graph, segments, health and actions as the hub — on both replicas.
