@@ -94,6 +94,12 @@ export interface StoreStats {
   readonly edges: Readonly<Partial<Record<EdgeLabel, number>>>;
 }
 
+/** A vertex's stored state as `scanStates` lists it: live or not. */
+export interface StoredState {
+  readonly id: string;
+  readonly props: JsonObject;
+}
+
 export interface GraphStore {
   readonly kind: StoreKind;
   /**
@@ -115,6 +121,14 @@ export interface GraphStore {
    * case-insensitively; an empty text lists all vertices of the label. Ordered by id ascending.
    */
   search(label: VertexLabel, text: string, page: PageRequest): Promise<Page<Vertex>>;
+  /**
+   * Every stored vertex state of a label, visible or not, with the property values it holds
+   * (unset and tombstoned ones left out), ordered by id ascending. Not a reader's API — clients
+   * are answered from the methods above — but a writer's: properties can be written ahead of
+   * their vertex (a stock row's `onHand` before its product's row arrives on another topic),
+   * and a CDC truncate of the stock table must unset them there too.
+   */
+  scanStates(label: VertexLabel, page: PageRequest): Promise<Page<StoredState>>;
   /** Visible vertex and edge counts by label. */
   stats(): Promise<StoreStats>;
   close(): Promise<void>;

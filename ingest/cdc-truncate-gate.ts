@@ -20,9 +20,12 @@
  * A table whose rows only set properties of another table's vertices (`propertiesOf`) is
  * truncated by unsetting those properties wherever they are set.
  *
- * Cost: one `search(label, '')` scan per owned label plus one `neighbors` page
- * per start vertex of each edge label of the mapping — proportional to the
- * vertices of those labels in the whole graph, not to the table. Truncates
+ * Cost: one `search(label, '')` scan per owned label, one `scanStates` per property
+ * target, and one `neighbors` page per start vertex of each edge label of the mapping —
+ * proportional to the vertices of those labels in the whole graph, not to the table.
+ * (Edges are found from their live start vertices: an edge upsert makes both its ends
+ * exist, so no edge hides behind a vertex whose own row has not arrived. A scan of all
+ * edges of a label would be simpler, but JanusGraph has no index to serve it.) Truncates
  * are rare operator actions; the scan runs in pages of 500.
  */
 import type { Logger } from 'pino';
@@ -111,6 +114,18 @@ export function createCdcTruncateGate(options: CdcTruncateGateOptions): CdcTrunc
     }
   }
 
+  async function* statesOf(
+    label: VertexLabel,
+  ): AsyncGenerator<{ id: string; props: Readonly<Record<string, unknown>> }[]> {
+    let after: string | null = null;
+    for (;;) {
+      const page = await store.scanStates(label, { first: pageSize, after });
+      yield [...page.items];
+      if (!page.hasNextPage) return;
+      after = page.cursors[page.cursors.length - 1];
+    }
+  }
+
   /** Tombstones for everything the table's rows wrote, at the truncate's version. */
   async function expand(schema: string, tableName: string, version: string): Promise<Mutation[] | null> {
     const name = alias(schema, tableName);
@@ -127,9 +142,11 @@ export function createCdcTruncateGate(options: CdcTruncateGateOptions): CdcTrunc
         }
       }
     }
-    // A property table's rows live as properties of other vertices: unset them where they are set.
+    // A property table's rows live as properties of other vertices: unset them where they are set —
+    // also on vertices whose own row has not arrived yet (another table's topic may lag behind this
+    // one), which only `scanStates` lists; it would otherwise come alive with the truncated values.
     for (const target of shape.propertyTargets) {
-      for await (const page of vertexIdsOf(target.label)) {
+      for await (const page of statesOf(target.label)) {
         for (const v of page) {
           const ref = target.props.some((p) => v.props[p] !== undefined) ? parseVertexId(v.id) : null;
           if (!ref) continue;

@@ -21,6 +21,7 @@ export function withApply(store: GraphStore, apply: (batch: GraphBatch) => Promi
     timeline: (query) => store.timeline(query),
     lookup: (label, property, value) => store.lookup(label, property, value),
     search: (label, text, page) => store.search(label, text, page),
+    scanStates: (label, page) => store.scanStates(label, page),
     stats: () => store.stats(),
     close: () => store.close(),
   };

@@ -26,6 +26,7 @@ import {
   type Page,
   type PageRequest,
   parseVertexId,
+  type StoredState,
   type StoreStats,
   searchableProperties,
   type TimelineItem,
@@ -361,6 +362,27 @@ class LmdbGraphStore implements EmbeddedGraphStore {
       items.push(toVertex(id, state));
     }
     return { items, cursors: items.map((v) => encodeCursor([v.id])), hasNextPage };
+  }
+
+  async scanStates(label: VertexLabel, page: PageRequest): Promise<Page<StoredState>> {
+    this.assertOpen('scanStates');
+    checkPage('scanStates', page);
+    const after = page.after ? decodeSearchCursor(page.after) : null;
+    const prefix = `${label}:`;
+    return this.read('scanStates', () => {
+      const items: StoredState[] = [];
+      let hasNextPage = false;
+      for (const { key, value } of this.layout.vertices.getRange({ start: after ?? prefix })) {
+        if (!key.startsWith(prefix)) break;
+        if (key === after) continue;
+        if (items.length === page.first) {
+          hasNextPage = true;
+          break;
+        }
+        items.push({ id: key, props: visibleProps(value) });
+      }
+      return { items, cursors: items.map((v) => encodeCursor([v.id])), hasNextPage };
+    });
   }
 
   async stats(): Promise<StoreStats> {

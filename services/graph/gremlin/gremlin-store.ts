@@ -29,6 +29,7 @@ import {
   type Page,
   type PageRequest,
   parseVertexId,
+  type StoredState,
   type StoreStats,
   searchableProperties,
   type TimelineItem,
@@ -48,6 +49,7 @@ import {
   lookupTraversal,
   type NeighborScan,
   neighborsTraversal,
+  scanStatesTraversal,
   searchTraversal,
   statsTraversal,
   timelineTraversal,
@@ -338,6 +340,21 @@ class RemoteGraphStore implements GremlinGraphStore {
       .slice(0, page.first)
       .map(toVertex)
       .filter((v): v is Vertex => v !== null);
+    return { items, cursors: items.map((v) => encodeCursor([v.id])), hasNextPage: maps.length > page.first };
+  }
+
+  async scanStates(label: VertexLabel, page: PageRequest): Promise<Page<StoredState>> {
+    this.assertOpen('scanStates');
+    checkPage('scanStates', page);
+    const after = page.after ? decodeSearchCursor(page.after) : null;
+    const maps = await this.run<ElementMap>('scanStates', (g) =>
+      scanStatesTraversal(g, label, page.first + 1, after === null ? null : orderKey(after)),
+    );
+    const items: StoredState[] = [];
+    for (const map of maps.slice(0, page.first)) {
+      const id = getKey(map, SYSTEM_KEYS.id);
+      if (typeof id === 'string') items.push({ id, props: visibleProps(decodeState(map)) });
+    }
     return { items, cursors: items.map((v) => encodeCursor([v.id])), hasNextPage: maps.length > page.first };
   }
 

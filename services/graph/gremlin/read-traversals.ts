@@ -159,6 +159,18 @@ export function searchTraversal(g: GraphTraversalSource, scan: SearchScan): Grap
   return tr.order().by(ORD).limit(scan.limit).elementMap();
 }
 
+/** Every state of the label, visible or not (GraphStore `scanStates`), in `_ord` order. */
+export function scanStatesTraversal(
+  g: GraphTraversalSource,
+  label: VertexLabel,
+  limit: number,
+  after: string | null,
+): GraphTraversal {
+  let tr = g.V().hasLabel(label);
+  if (after !== null) tr = tr.has(ORD, P.gt(after));
+  return tr.order().by(ORD).limit(limit).elementMap();
+}
+
 export function statsTraversal(g: GraphTraversalSource): GraphTraversal {
   const endpointVisible = (end: GraphTraversal) => end.has(UP, true).where(P.lt('e')).by(TOMB).by(LIVE);
   return g

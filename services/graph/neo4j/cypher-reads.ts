@@ -267,6 +267,20 @@ export function searchStatement(
   };
 }
 
+/** Every state of the label, visible or not (GraphStore `scanStates`), by id. */
+export function scanStatesStatement(label: VertexLabel, first: number, after: string | null): CypherStatement {
+  return {
+    text: [
+      `MATCH (n:${vertexLabelText(label)})`,
+      `WHERE $after IS NULL OR n.${keys.id} > $after`,
+      `RETURN n.${keys.id} AS id, properties(n) AS props`,
+      'ORDER BY id',
+      'LIMIT $limit',
+    ].join('\n'),
+    params: { after, limit: neo4j.int(first + 1) },
+  };
+}
+
 /** Visible vertices per label and visible edges per type, over c360's labels and types only. */
 export function statsStatement(): CypherStatement {
   const labels = [...VERTEX_LABELS].sort(compareText).map(vertexLabelText).join('|');

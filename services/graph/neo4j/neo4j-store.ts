@@ -21,6 +21,7 @@ import {
   type Page,
   type PageRequest,
   parseVertexId,
+  type StoredState,
   type StoreStats,
   type TimelineItem,
   type TimelineQuery,
@@ -36,6 +37,7 @@ import {
   getVerticesStatement,
   lookupStatement,
   neighborsStatement,
+  scanStatesStatement,
   searchStatement,
   statsStatement,
   timelineStatement,
@@ -306,6 +308,22 @@ class CypherGraphStore implements Neo4jGraphStore {
     return {
       items: rows.map((r) => toVertex(fromIdKey(r.get('id') as string), decodeState(r.get('props')))),
       cursors: rows.map((r) => encodeCursor([r.get('id') as string])),
+      hasNextPage: records.length > first,
+    };
+  }
+
+  async scanStates(label: VertexLabel, page: PageRequest): Promise<Page<StoredState>> {
+    this.assertOpen('scanStates');
+    const first = checkFirst('scanStates', page.first);
+    const after = page.after ? decodeSearchCursor(page.after) : null;
+    const records = await this.read('scanStates', scanStatesStatement(label, first, after));
+    const items = records.slice(0, first).map((r) => ({
+      id: fromIdKey(r.get('id') as string),
+      props: visibleProps(decodeState(r.get('props'))),
+    }));
+    return {
+      items,
+      cursors: records.slice(0, first).map((r) => encodeCursor([r.get('id') as string])),
       hasNextPage: records.length > first,
     };
   }
