@@ -52,10 +52,12 @@ import {
 import { createIdentityModule } from '../features/identity/graphql';
 import {
   createCypherSegmentEvaluator,
+  createEmbeddedSegmentEvaluator,
   createGremlinSegmentEvaluator,
   createSegmentService,
   type SegmentEvaluator,
   type SegmentService,
+  withFallbackEvaluator,
 } from '../features/segments';
 import { createSegmentsModule } from '../features/segments/graphql';
 import { DEFAULT_TRAITS_CONFIG } from '../features/traits';
@@ -82,6 +84,7 @@ import {
   createGremlinStore,
   createNeo4jStore,
   type GremlinGraphStore,
+  GremlinStoreError,
   type Neo4jGraphStore,
 } from '../services/graph';
 import {
@@ -335,11 +338,22 @@ export function createIngest(
 }
 
 /** Segment previews and counts run where the data is: the store's own compiler when it has one. */
-export function previewEvaluatorFor(store: GraphStore): SegmentEvaluator | undefined {
+export function previewEvaluatorFor(store: GraphStore, logger?: Logger): SegmentEvaluator | undefined {
   switch (store.kind) {
     case 'gremlin': {
       const g = store as GremlinGraphStore;
-      return createGremlinSegmentEvaluator({ run: (build) => g.traverse(build) });
+      // TinkerPop 3.7 servers (JanusGraph 1.1, Neptune) lack the 3.8 step numeric conditions
+      // compile to: those definitions run through the store's own API instead — same answer.
+      return withFallbackEvaluator(
+        createGremlinSegmentEvaluator({ run: (build) => g.traverse(build) }),
+        createEmbeddedSegmentEvaluator({ store }),
+        (e) => e instanceof GremlinStoreError && e.code === 'TRAVERSAL_REJECTED',
+        (e) =>
+          logger?.warn(
+            { err: e },
+            'the Gremlin server cannot run a compiled segment condition (TinkerPop < 3.8?): such definitions are evaluated through the store API, slower',
+          ),
+      );
     }
     case 'neo4j': {
       const n = store as Neo4jGraphStore;
@@ -615,12 +629,13 @@ function createFeatures(deps: FeatureDeps): Feature[] {
   const { role, config, store, logger, actions, deadLetters, changes, stateStore } = deps;
   const ingests = INGESTS[role];
   const resolver = createIdentityResolver({ store, rules: createIdentityRules() });
+  const previewEvaluator = previewEvaluatorFor(store, logger);
   const segments = createSegmentService({
     store,
     actions,
     logger: logger.child({ component: 'segments' }),
     stateStore,
-    ...(previewEvaluatorFor(store) ? { previewEvaluator: previewEvaluatorFor(store) } : {}),
+    ...(previewEvaluator ? { previewEvaluator } : {}),
   });
   // Write side: health state machines and trait windows advance where events are applied.
   const care: ProactiveCare | null = ingests

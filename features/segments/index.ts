@@ -68,5 +68,6 @@ export {
   type MembersRequest,
   type SegmentEvaluator,
   type SegmentPreviewResult,
+  withFallbackEvaluator,
 } from './segment-evaluator';
 export { createSegmentService, type SegmentService, type SegmentServiceOptions } from './segment-service';

@@ -35,3 +35,55 @@ export interface SegmentEvaluator {
 
 /** UTF-8 byte order of ids, the order every store lists vertices in. */
 export const compareIds = compareByteOrder;
+
+/**
+ * A compiled evaluator that hands a definition to `fallback` when its backend cannot run the
+ * compiled form: JanusGraph 1.1 and Neptune serve TinkerPop 3.7, which lacks the 3.8
+ * `asNumber()` step the Gremlin compiler uses for numeric trait comparisons. The answer is the
+ * same (the fallback is the reference evaluator over the store's own API); it is slower, since
+ * the store then ships candidates to the process instead of filtering where the data is.
+ * Anything else the backend raises is the caller's, unchanged.
+ */
+export function withFallbackEvaluator(
+  primary: SegmentEvaluator,
+  fallback: SegmentEvaluator,
+  cannotRun: (error: unknown) => boolean,
+  onFallback?: (error: unknown) => void,
+): SegmentEvaluator {
+  let told = false;
+  const attempt = async <T>(compiled: () => Promise<T>, reference: () => Promise<T>): Promise<T> => {
+    try {
+      return await compiled();
+    } catch (e) {
+      if (!cannotRun(e)) throw e;
+      if (!told) {
+        told = true;
+        onFallback?.(e);
+      }
+      return reference();
+    }
+  };
+  return {
+    backend: primary.backend,
+    count: (d, at) =>
+      attempt(
+        () => primary.count(d, at),
+        () => fallback.count(d, at),
+      ),
+    members: (d, r) =>
+      attempt(
+        () => primary.members(d, r),
+        () => fallback.members(d, r),
+      ),
+    preview: (d, r) =>
+      attempt(
+        () => primary.preview(d, r),
+        () => fallback.preview(d, r),
+      ),
+    check: (d, ids, at) =>
+      attempt(
+        () => primary.check(d, ids, at),
+        () => fallback.check(d, ids, at),
+      ),
+  };
+}
