@@ -637,11 +637,15 @@ function createFeatures(deps: FeatureDeps): Feature[] {
     stateStore,
     ...(previewEvaluator ? { previewEvaluator } : {}),
   });
+  // On a shared graph store, a customer's devices are its USES_DEVICE neighbours (an indexed
+  // adjacency read), not a key-prefix scan of State vertices (no index on JanusGraph).
+  const devicesOf = store.kind === 'embedded' ? undefined : (customerId: string) => usedDevices(store, customerId);
   // Write side: health state machines and trait windows advance where events are applied.
   const care: ProactiveCare | null = ingests
     ? createProactiveCare({
         store,
         stateStore,
+        ...(devicesOf ? { devicesOf } : {}),
         actions,
         deadLetters,
         logger: logger.child({ component: 'proactive-care' }),
@@ -651,7 +655,13 @@ function createFeatures(deps: FeatureDeps): Feature[] {
   // Read side only: an API replica reads the health that workers keep in the shared store.
   const health: HealthMonitor =
     care?.health ??
-    createHealthMonitor({ stateStore, actions, deadLetters, logger: logger.child({ component: 'health' }) });
+    createHealthMonitor({
+      stateStore,
+      actions,
+      deadLetters,
+      logger: logger.child({ component: 'health' }),
+      ...(devicesOf ? { devicesOf } : {}),
+    });
   const analytics = SERVES[role] ? createAnalyticsService({ store, logger }) : null;
 
   const features: Feature[] = [
@@ -713,4 +723,18 @@ function createFeatures(deps: FeatureDeps): Feature[] {
     });
   }
   return features;
+}
+
+/** The devices a customer uses, every page of them. */
+async function usedDevices(store: GraphStore, customerId: string): Promise<string[]> {
+  const ids: string[] = [];
+  let after: string | null = null;
+  for (;;) {
+    const [page] = await store.neighbors([
+      { id: customerId, direction: 'out', edgeLabels: ['USES_DEVICE'], vertexLabels: ['Device'], first: 500, after },
+    ]);
+    for (const n of page.items) ids.push(n.vertex.id);
+    if (!page.hasNextPage) return ids;
+    after = page.cursors[page.cursors.length - 1] ?? null;
+  }
 }

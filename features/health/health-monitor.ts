@@ -71,6 +71,14 @@ export interface HealthMonitorDeps {
   readonly logger: Logger;
   readonly config?: HealthConfig;
   readonly now?: () => number;
+  /**
+   * Where a customer's devices are found (default: the state's customer→device records, a
+   * key-prefix scan). On a shared graph store the composition passes the customer's
+   * `USES_DEVICE` neighbours instead: a prefix scan of `State` vertices has no index on
+   * JanusGraph and read every vertex (a 360° view's health timed out). The telemetry mapping
+   * writes that edge with every reading that names its customer, before health sees it.
+   */
+  readonly devicesOf?: (customerId: string) => Promise<readonly string[]>;
 }
 
 export interface HealthMonitor {
@@ -138,7 +146,8 @@ export function createHealthMonitor(deps: HealthMonitorDeps): HealthMonitor {
   const queue = createSerialQueue();
 
   const loadDevice = async (id: string) => (await stateStore.get<DeviceHealthState>(DEVICES, id)) ?? null;
-  const loadCustomerDevices = async (customerId: string): Promise<string[]> => {
+  const loadCustomerDevices = async (customerId: string): Promise<readonly string[]> => {
+    if (deps.devicesOf) return deps.devicesOf(customerId);
     const ids: string[] = [];
     const prefix = `${customerId}|`;
     for await (const [key] of stateStore.entries<true>(CUSTOMER_DEVICES, prefix)) ids.push(key.slice(prefix.length));

@@ -25,6 +25,8 @@ export interface ProactiveCareDeps {
   readonly logger: Logger;
   readonly health?: HealthConfig;
   readonly traits?: TraitsConfig;
+  /** Where a customer's devices are found (see HealthMonitorDeps.devicesOf). */
+  readonly devicesOf?: (customerId: string) => Promise<readonly string[]>;
   /** Customers whose computed traits were just written (feed `customerUpdated` subscriptions). */
   readonly onTraitsWritten?: (customerIds: readonly string[]) => void;
 }
@@ -53,6 +55,7 @@ export function createProactiveCare(deps: ProactiveCareDeps): ProactiveCare {
     deadLetters: deps.deadLetters,
     logger: deps.logger,
     ...(deps.health ? { config: deps.health } : {}),
+    ...(deps.devicesOf ? { devicesOf: deps.devicesOf } : {}),
   });
   const traits = createComputedTraits({
     store: deps.store,
