@@ -209,11 +209,15 @@ export function createHealthMonitor(deps: HealthMonitorDeps): HealthMonitor {
       states.set(deviceId, result.state);
       entries.push({ namespace: DEVICES, key: deviceId, value: result.state });
       transitions.push(...result.transitions);
-      if (previous.customerId !== null && previous.customerId !== owner) {
-        entries.push({ namespace: CUSTOMER_DEVICES, key: `${previous.customerId}|${deviceId}`, value: undefined });
+      // The customer→device records are the default `devicesOf`; with another, nobody reads them
+      // (and on a shared graph store each would be one more State write per device per batch).
+      if (!deps.devicesOf) {
+        if (previous.customerId !== null && previous.customerId !== owner) {
+          entries.push({ namespace: CUSTOMER_DEVICES, key: `${previous.customerId}|${deviceId}`, value: undefined });
+        }
+        // Written every time (not only when new): idempotent, and it repairs a record a crash left unwritten.
+        if (owner !== null) entries.push({ namespace: CUSTOMER_DEVICES, key: `${owner}|${deviceId}`, value: true });
       }
-      // Written every time (not only when new): idempotent, and it repairs a record a crash left unwritten.
-      if (owner !== null) entries.push({ namespace: CUSTOMER_DEVICES, key: `${owner}|${deviceId}`, value: true });
       if (result.tooLate.length > 0) {
         const late = new Set(result.tooLate.map(readingKey));
         for (const { reading, event } of group.items) {
