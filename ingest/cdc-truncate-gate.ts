@@ -34,6 +34,7 @@ import {
   type GraphStore,
   type Mappings,
   type Mutation,
+  type Page,
   parseVertexId,
   type VertexLabel,
 } from '../graph-schema';
@@ -76,15 +77,22 @@ export function createCdcTruncateGate(options: CdcTruncateGateOptions): CdcTrunc
     },
   };
 
+  /** Every page a paged store read returns, in order. */
+  async function* pages<T>(read: (after: string | null) => Promise<Page<T>>): AsyncGenerator<readonly T[]> {
+    let after: string | null = null;
+    for (;;) {
+      const page = await read(after);
+      yield page.items;
+      if (!page.hasNextPage) return;
+      after = page.cursors[page.cursors.length - 1];
+    }
+  }
+
   async function* vertexIdsOf(
     label: VertexLabel,
   ): AsyncGenerator<{ id: string; source: unknown; props: Readonly<Record<string, unknown>> }[]> {
-    let after: string | null = null;
-    for (;;) {
-      const page = await store.search(label, '', { first: pageSize, after });
-      yield page.items.map((v) => ({ id: v.id, source: v.props[CDC_SOURCE_PROPERTY], props: v.props }));
-      if (!page.hasNextPage) return;
-      after = page.cursors[page.cursors.length - 1];
+    for await (const items of pages((after) => store.search(label, '', { first: pageSize, after }))) {
+      yield items.map((v) => ({ id: v.id, source: v.props[CDC_SOURCE_PROPERTY], props: v.props }));
     }
   }
 
@@ -114,18 +122,6 @@ export function createCdcTruncateGate(options: CdcTruncateGateOptions): CdcTrunc
     }
   }
 
-  async function* statesOf(
-    label: VertexLabel,
-  ): AsyncGenerator<{ id: string; props: Readonly<Record<string, unknown>> }[]> {
-    let after: string | null = null;
-    for (;;) {
-      const page = await store.scanStates(label, { first: pageSize, after });
-      yield [...page.items];
-      if (!page.hasNextPage) return;
-      after = page.cursors[page.cursors.length - 1];
-    }
-  }
-
   /** Tombstones for everything the table's rows wrote, at the truncate's version. */
   async function expand(schema: string, tableName: string, version: string): Promise<Mutation[] | null> {
     const name = alias(schema, tableName);
@@ -146,7 +142,7 @@ export function createCdcTruncateGate(options: CdcTruncateGateOptions): CdcTrunc
     // also on vertices whose own row has not arrived yet (another table's topic may lag behind this
     // one), which only `scanStates` lists; it would otherwise come alive with the truncated values.
     for (const target of shape.propertyTargets) {
-      for await (const page of statesOf(target.label)) {
+      for await (const page of pages((after) => store.scanStates(target.label, { first: pageSize, after }))) {
         for (const v of page) {
           const ref = target.props.some((p) => v.props[p] !== undefined) ? parseVertexId(v.id) : null;
           if (!ref) continue;
