@@ -9,7 +9,7 @@ const transform = {
   ],
 };
 // ESM-only packages must be transformed to CommonJS for jest's module system.
-const transformIgnorePatterns = ['/node_modules/(?!(@faker-js|graphql-ws|jose)/)'];
+const transformIgnorePatterns = ['/node_modules/(?!(@faker-js|graphql-ws|jose|p-queue|p-timeout)/)'];
 
 /** @type {import('jest').Config} */
 module.exports = {

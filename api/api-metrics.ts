@@ -1,4 +1,4 @@
-import { Counter, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 /** API-level metrics; the pipeline registers its own (applied, dead-lettered) in the same registry. */
 export interface ApiMetrics {
@@ -80,4 +80,28 @@ export function createApiMetrics(registry: Registry): ApiMetrics {
         }),
     ),
   };
+}
+
+/**
+ * Whole-graph requests (segment previews, saves) running and waiting in the heavy-work
+ * limiter, read when scraped: a queue that stays full says the limits or the definitions
+ * need a look.
+ */
+export function registerHeavyWorkGauge(
+  registry: Registry,
+  stats: () => { readonly running: number; readonly waiting: number },
+): void {
+  const name = 'c360_heavy_requests';
+  registry.removeSingleMetric(name);
+  new Gauge({
+    name,
+    help: 'Whole-graph GraphQL requests (segment previews and saves) by state: running, waiting.',
+    labelNames: ['state'] as const,
+    registers: [registry],
+    collect() {
+      const s = stats();
+      this.set({ state: 'running' }, s.running);
+      this.set({ state: 'waiting' }, s.waiting);
+    },
+  });
 }

@@ -1,5 +1,5 @@
 export { API_ERROR_CODES, ApiError, type ApiErrorCode } from './api-errors';
-export { type ApiMetrics, createApiMetrics } from './api-metrics';
+export { type ApiMetrics, createApiMetrics, registerHeavyWorkGauge } from './api-metrics';
 export { type CollectorErrorCode, createCollectorRouter } from './collector/collector-router';
 export { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './graphql/connections';
 export type { Health, HealthStatus } from './graphql/health';

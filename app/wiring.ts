@@ -27,8 +27,8 @@ import { join } from 'node:path';
 import { type Kafka, Partitioners, type Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import type { GraphQLModule, Readiness } from '../api';
-import type { AuthConfig } from '../api/auth';
+import { type GraphQLModule, type Readiness, registerHeavyWorkGauge } from '../api';
+import { type AuthConfig, createHeavyWorkLimiter, type HeavyWorkLimiter } from '../api/auth';
 import {
   type ActionBus,
   type ActionSink,
@@ -55,6 +55,7 @@ import {
   createEmbeddedSegmentEvaluator,
   createGremlinSegmentEvaluator,
   createSegmentService,
+  createWorkerSegmentEvaluator,
   type SegmentEvaluator,
   type SegmentService,
   withFallbackEvaluator,
@@ -109,6 +110,7 @@ import { createGraphStateStore, createLmdbStateStore, type StateStore } from '..
 import { type C360Config, requireApiAuth } from './config';
 import { lockDataDir } from './data-dir-lock';
 import { mappingsOf } from './mappings';
+import type { SegmentEvaluationWorkerConfig } from './processes/segment-evaluation-worker';
 
 /** Which parts of the wiring a process runs (see the table above). */
 export type ProcessRole = 'hub' | 'worker' | 'api';
@@ -337,8 +339,22 @@ export function createIngest(
   };
 }
 
-/** Segment previews and counts run where the data is: the store's own compiler when it has one. */
-export function previewEvaluatorFor(store: GraphStore, logger?: Logger): SegmentEvaluator | undefined {
+/** Where the embedded hub's previews run: worker threads over its LMDB directory. */
+export interface EmbeddedPreviewWorkers {
+  readonly path: string;
+  readonly threads: number;
+}
+
+/**
+ * Segment previews and counts run where the data is: the store's own compiler when it has
+ * one; over the embedded store, on worker threads (off the event loop that serves requests
+ * and applies events) when `workers` names its directory.
+ */
+export function previewEvaluatorFor(
+  store: GraphStore,
+  logger?: Logger,
+  workers?: EmbeddedPreviewWorkers,
+): (SegmentEvaluator & { close?(): Promise<void> }) | undefined {
   switch (store.kind) {
     case 'gremlin': {
       const g = store as GremlinGraphStore;
@@ -360,7 +376,15 @@ export function previewEvaluatorFor(store: GraphStore, logger?: Logger): Segment
       return createCypherSegmentEvaluator({ read: (query) => n.readCypher(query) });
     }
     case 'embedded':
-      return undefined;
+      return workers
+        ? createWorkerSegmentEvaluator({
+            entry: join(__dirname, 'processes', 'segment-evaluation-worker.ts'),
+            config: { path: workers.path } satisfies SegmentEvaluationWorkerConfig,
+            threads: workers.threads,
+            backend: 'embedded',
+            ...(logger ? { logger } : {}),
+          })
+        : undefined;
     default: {
       const never: never = store.kind;
       throw new TypeError(`previewEvaluatorFor: unknown store ${String(never)}`);
@@ -469,10 +493,15 @@ export async function wire(config: C360Config, options: WireOptions): Promise<Wi
         ? createLmdbStateStore({ path: join(config.dataDir, 'derived-state') })
         : createGraphStateStore({ store: writerStore, writerId: randomId() });
 
+    // Whole-graph requests, bounded per principal and per process (previews, saves).
+    const heavyWork = createHeavyWorkLimiter(config.heavyWork);
+    registerHeavyWorkGauge(registry, () => heavyWork.stats());
+
     const features = createFeatures({
       role,
       config,
       store: writerStore,
+      heavyWork,
       logger,
       actions,
       // The pipeline counts its own letters; the features' (TOO_LATE) are counted here.
@@ -593,6 +622,7 @@ interface FeatureDeps {
   readonly role: ProcessRole;
   readonly config: C360Config;
   readonly store: GraphStore;
+  readonly heavyWork: HeavyWorkLimiter;
   readonly logger: Logger;
   readonly actions: ActionBus;
   readonly deadLetters: DeadLetterSink;
@@ -629,7 +659,13 @@ function createFeatures(deps: FeatureDeps): Feature[] {
   const { role, config, store, logger, actions, deadLetters, changes, stateStore } = deps;
   const ingests = INGESTS[role];
   const resolver = createIdentityResolver({ store, rules: createIdentityRules() });
-  const previewEvaluator = previewEvaluatorFor(store, logger);
+  const previewEvaluator = previewEvaluatorFor(
+    store,
+    logger,
+    config.graph === 'embedded'
+      ? { path: join(config.dataDir, 'graph'), threads: config.heavyWork.running }
+      : undefined,
+  );
   const segments = createSegmentService({
     store,
     actions,
@@ -683,7 +719,11 @@ function createFeatures(deps: FeatureDeps): Feature[] {
     },
     {
       name: 'segments',
-      module: createSegmentsModule({ ...segments, knownTraits: KNOWN_TRAITS }),
+      module: createSegmentsModule({
+        ...segments,
+        knownTraits: KNOWN_TRAITS,
+        limiter: deps.heavyWork,
+      }),
       // Awaited: offsets are committed only once membership changes are published and written,
       // so a worker killed mid-evaluation leaves the events to be redelivered (no lost transition).
       ...(ingests ? { onApplied: (applied: AppliedEvents) => segments.live.onApplied(applied) } : {}),

@@ -27,6 +27,13 @@ export {
   type SchemaPolicy,
 } from './field-policy';
 export {
+  createHeavyWorkLimiter,
+  DEFAULT_HEAVY_WORK_LIMITS,
+  HEAVY_WORK_REFUSED,
+  type HeavyWorkLimiter,
+  type HeavyWorkLimits,
+} from './heavy-work';
+export {
   createJwtVerifier,
   JWT_ALGORITHMS,
   type JwtAlgorithm,

@@ -154,11 +154,21 @@ export function depthLimitRule(maxDepth: number) {
 }
 
 /**
+ * Fields whose work grows with the whole graph, not with what they return: a preview (or a
+ * save, which recounts the segment) evaluates the definition over every customer. Costed so
+ * that the default limit (50,000) admits four of them in one operation; the heavy-work
+ * limiter (heavy-work.ts) bounds them across operations.
+ */
+export const WHOLE_GRAPH_FIELD_COST = 10_000;
+const WHOLE_GRAPH_FIELDS: ReadonlySet<string> = new Set(['Query.previewSegment', 'Mutation.saveSegment']);
+
+/**
  * Each field costs 1 plus its children times the number of items it returns:
  * `first` (or the default page) for paged fields, a guess for other lists,
  * 1 for `edges` (the connection already multiplied) and for single objects.
  */
-export const pageCostEstimator: ComplexityEstimator = ({ field, args, childComplexity }) => {
+export const pageCostEstimator: ComplexityEstimator = ({ type: parent, field, args, childComplexity }) => {
+  if (WHOLE_GRAPH_FIELDS.has(`${parent.name}.${field.name}`)) return WHOLE_GRAPH_FIELD_COST + childComplexity;
   if (field.args.some((a) => a.name === 'first')) {
     const first = typeof args.first === 'number' && args.first > 0 ? Math.min(args.first, MAX_PAGE) : DEFAULT_PAGE;
     return 1 + first * childComplexity;

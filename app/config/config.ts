@@ -9,6 +9,7 @@ import { resolve } from 'node:path';
 import type { JSONWebKeySet } from 'jose';
 import { type ApiKeyConfig, hashApiKey, isApiKeyHash, MIN_API_KEY_LENGTH } from '../../api/auth/api-keys';
 import { type ApiLimits, DEFAULT_API_LIMITS, type TrustedProxies } from '../../api/auth/api-limits';
+import { DEFAULT_HEAVY_WORK_LIMITS, type HeavyWorkLimits } from '../../api/auth/heavy-work';
 import { JWT_ALGORITHMS, type JwtAlgorithm } from '../../api/auth/jwt-algorithms';
 import { MIN_ID_SECRET_BYTES } from '../../api/auth/opaque-ids';
 import type { IntrospectionMode } from '../../api/auth/query-limits';
@@ -77,6 +78,12 @@ export interface C360Config {
    * follow the graph without anyone asking; 0 (the default) runs them only when queried.
    */
   readonly analyticsRefreshMs: number;
+  /**
+   * Whole-graph requests (segment previews and saves): at most `running` at once in the
+   * process (also the embedded hub's evaluation worker threads), `perPrincipal` of them per
+   * principal, a few more waiting; past that RATE_LIMITED.
+   */
+  readonly heavyWork: HeavyWorkLimits;
   readonly topics: {
     readonly clickstream: string;
     readonly telemetry: string;
@@ -386,6 +393,16 @@ const SETTINGS = {
     default: 0,
     parse: periodOrOff(10_000, 7 * 24 * 3_600_000),
   },
+  previewsRunning: {
+    env: 'C360_PREVIEWS_RUNNING',
+    default: DEFAULT_HEAVY_WORK_LIMITS.running,
+    parse: integer(1, 64),
+  },
+  previewsPerPrincipal: {
+    env: 'C360_PREVIEWS_PER_PRINCIPAL',
+    default: DEFAULT_HEAVY_WORK_LIMITS.perPrincipal,
+    parse: integer(1, 64),
+  },
   topicClickstream: { env: 'C360_TOPIC_CLICKSTREAM', default: 'c360.clickstream', parse: text },
   topicTelemetry: { env: 'C360_TOPIC_TELEMETRY', default: 'c360.telemetry', parse: text },
   topicDlq: { env: 'C360_TOPIC_DLQ', default: 'c360.dlq', parse: text },
@@ -527,6 +544,11 @@ export function createConfig(
     maxBatchBytes,
     shutdownTimeoutMs: read('shutdownTimeoutMs'),
     analyticsRefreshMs: read('analyticsRefreshMs'),
+    heavyWork: {
+      running: read('previewsRunning'),
+      perPrincipal: read('previewsPerPrincipal'),
+      waitingPerPrincipal: DEFAULT_HEAVY_WORK_LIMITS.waitingPerPrincipal,
+    },
     topics: {
       clickstream: read('topicClickstream'),
       telemetry: read('topicTelemetry'),

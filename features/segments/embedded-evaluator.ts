@@ -19,6 +19,7 @@ import {
   type SegmentDefinition,
 } from './segment-definition';
 import {
+  checkpoint,
   compareIds,
   type EvaluationTime,
   type MembersRequest,
@@ -129,6 +130,7 @@ class Run {
     const acc = new Map<string, Vertex[]>(todo.map((id) => [id, []]));
     let pending: { id: string; after: string | null }[] = todo.map((id) => ({ id, after: null }));
     while (pending.length > 0) {
+      checkpoint(this.options.signal);
       const queries: NeighborQuery[] = pending.map((p) => ({
         id: p.id,
         direction: hop.direction,
@@ -389,6 +391,7 @@ export function createEmbeddedSegmentEvaluator(options: EmbeddedEvaluatorOptions
   ): Promise<void> {
     let after = startAfter;
     for (;;) {
+      checkpoint(evaluation.signal);
       const page = await store.search('Customer', '', { first: pageSize, after });
       if (page.items.length === 0) return;
       const run = new Run(store, neighborPageSize, evaluation);
@@ -402,6 +405,9 @@ export function createEmbeddedSegmentEvaluator(options: EmbeddedEvaluatorOptions
       );
       if (!page.hasNextPage || stopWhen?.()) return;
       after = page.cursors[page.cursors.length - 1];
+      // The embedded store answers synchronously under its promises: without a turn of the
+      // event loop between pages, a whole-graph scan would hold it (and every request) to the end.
+      await new Promise<void>((resolve) => setImmediate(resolve));
     }
   }
 
@@ -411,7 +417,7 @@ export function createEmbeddedSegmentEvaluator(options: EmbeddedEvaluatorOptions
     const after = request.after ?? null;
     await scan(
       definition,
-      { now: request.now },
+      { now: request.now, signal: request.signal },
       (ids, verdicts) => {
         ids.forEach((id, i) => {
           if (!verdicts[i].member || (after !== null && compareIds(id, after) <= 0)) return;
@@ -430,7 +436,7 @@ export function createEmbeddedSegmentEvaluator(options: EmbeddedEvaluatorOptions
     const items: string[] = [];
     let more = false;
     const after = request.after ?? null;
-    await scan(definition, { now: request.now }, (ids, verdicts) => {
+    await scan(definition, { now: request.now, signal: request.signal }, (ids, verdicts) => {
       ids.forEach((id, i) => {
         if (!verdicts[i].member) return;
         count++;
@@ -450,13 +456,13 @@ export function createEmbeddedSegmentEvaluator(options: EmbeddedEvaluatorOptions
     preview,
     async count(definition, at) {
       let count = 0;
-      await scan(definition, { now: at.now }, (_ids, verdicts) => {
+      await scan(definition, { now: at.now, signal: at.signal }, (_ids, verdicts) => {
         for (const v of verdicts) if (v.member) count++;
       });
       return count;
     },
     async check(definition, customerIds, at) {
-      return (await evaluate(definition, customerIds, { now: at.now })).map((v) => v.member);
+      return (await evaluate(definition, customerIds, { now: at.now, signal: at.signal })).map((v) => v.member);
     },
   };
 }

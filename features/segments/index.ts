@@ -63,6 +63,8 @@ export {
 } from './segment-definition';
 export { type DefinitionIssue, formatPath, SegmentDefinitionError, SegmentError } from './segment-error';
 export {
+  type Cancellation,
+  checkpoint,
   compareIds,
   type EvaluationTime,
   type MembersRequest,
@@ -71,3 +73,11 @@ export {
   withFallbackEvaluator,
 } from './segment-evaluator';
 export { createSegmentService, type SegmentService, type SegmentServiceOptions } from './segment-service';
+export {
+  createWorkerSegmentEvaluator,
+  type EvaluationJob,
+  type EvaluationReply,
+  serveEvaluationJobs,
+  type WorkerEvaluatorOptions,
+  type WorkerSegmentEvaluator,
+} from './worker-evaluator';

@@ -31,7 +31,15 @@ export class SegmentDefinitionError extends C360Error {
   }
 }
 
-export type SegmentErrorCode = 'SEGMENT_NOT_FOUND' | 'SEGMENT_CYCLE' | 'BAD_SEGMENT_NAME' | 'SEGMENT_STORE_FAILED';
+export type SegmentErrorCode =
+  | 'SEGMENT_NOT_FOUND'
+  | 'SEGMENT_CYCLE'
+  | 'BAD_SEGMENT_NAME'
+  | 'SEGMENT_STORE_FAILED'
+  /** The evaluation was told to stop (its request ran out of time or went away). */
+  | 'EVALUATION_CANCELLED'
+  /** The evaluation could not finish where it ran (its worker ran out of memory or died). */
+  | 'EVALUATION_FAILED';
 
 /** Saved-segment operations that failed for a reason other than the definition's shape. */
 export class SegmentError extends C360Error {

@@ -1,9 +1,22 @@
 import { compareByteOrder, type Page, type StoreKind } from '../../graph-schema';
 import type { SegmentDefinition } from './segment-definition';
+import { SegmentError } from './segment-error';
+
+/** What a long evaluation polls between store round trips: an AbortSignal, or a worker's shared flag. */
+export interface Cancellation {
+  readonly aborted: boolean;
+}
 
 export interface EvaluationTime {
   /** The instant time windows end at (epoch ms): `within: "7d"` means [now − 7d, now]. */
   readonly now: number;
+  /** When it reads aborted, the evaluation stops at its next checkpoint with EVALUATION_CANCELLED. */
+  readonly signal?: Cancellation;
+}
+
+/** Throws EVALUATION_CANCELLED once `signal` is aborted: called between store round trips. */
+export function checkpoint(signal: Cancellation | undefined): void {
+  if (signal?.aborted) throw new SegmentError('EVALUATION_CANCELLED', 'segment evaluation cancelled');
 }
 
 export interface MembersRequest extends EvaluationTime {

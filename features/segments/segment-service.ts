@@ -23,7 +23,7 @@ export interface SegmentServiceOptions {
    * so the database does the work. Live membership always uses the embedded evaluator
    * (per-customer checks and window deadlines).
    */
-  readonly previewEvaluator?: SegmentEvaluator;
+  readonly previewEvaluator?: SegmentEvaluator & { close?(): Promise<void> };
   /** Live state (transition ordinals); the process's shared store in a split deployment. */
   readonly stateStore?: StateStore;
 }
@@ -61,6 +61,9 @@ export function createSegmentService(options: SegmentServiceOptions): SegmentSer
     async start() {
       await live.reconcile();
     },
-    close: () => live.close(),
+    async close() {
+      await live.close();
+      await options.previewEvaluator?.close?.();
+    },
   };
 }

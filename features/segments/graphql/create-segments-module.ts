@@ -6,7 +6,8 @@
 
 import { GraphQLError } from 'graphql';
 import { ApiError } from '../../../api/api-errors';
-import type { SecurityContext } from '../../../api/auth/secure-schema';
+import type { HeavyWorkLimiter } from '../../../api/auth/heavy-work';
+import { type SecurityContext, TIMEOUT_CODE } from '../../../api/auth/secure-schema';
 import {
   type Connection,
   decodeCursor,
@@ -54,6 +55,11 @@ export interface SegmentsModuleDeps {
    * and analytics traits): a preview warns about others. Absent: no trait warnings.
    */
   readonly knownTraits?: ReadonlySet<string>;
+  /**
+   * Bounds previews and saves (each evaluates the definition over every customer) per
+   * principal and per process. Absent: unbounded (tests of the module alone).
+   */
+  readonly limiter?: HeavyWorkLimiter;
 }
 
 interface PageArgs {
@@ -94,6 +100,12 @@ async function translate<T>(work: () => Promise<T>): Promise<T> {
           throw new ApiError('BAD_USER_INPUT', e.message, { argument: 'id', cause: e });
         case 'SEGMENT_STORE_FAILED':
           throw new ApiError('SERVICE_UNAVAILABLE', 'Segments are temporarily unavailable; retry later.', { cause: e });
+        case 'EVALUATION_CANCELLED':
+          throw new GraphQLError('The segment evaluation ran out of time; narrow the definition or retry later.', {
+            extensions: { code: TIMEOUT_CODE },
+          });
+        case 'EVALUATION_FAILED':
+          throw new ApiError('SERVICE_UNAVAILABLE', `The segment could not be evaluated: ${e.message}`, { cause: e });
         default: {
           const never: never = e.code;
           throw new TypeError(`segments: unknown error code ${String(never)}`);
@@ -127,6 +139,28 @@ export function createSegmentsModule(deps: SegmentsModuleDeps): GraphQLModule {
   const { catalog, evaluator, live } = deps;
   const clock = deps.clock ?? systemClock;
 
+  /**
+   * Whole-graph work: waits its turn in the limiter, and is told to stop when the operation's
+   * deadline passes (the client has its TIMEOUT by then; this frees the worker and the slot).
+   */
+  function heavy<T>(ctx: SecurityContext | undefined, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const controller = new AbortController();
+    const deadline = ctx?.deadlineMs;
+    const timer =
+      deadline === undefined
+        ? null
+        : setTimeout(
+            () => controller.abort(new SegmentError('EVALUATION_CANCELLED', 'segment evaluation ran out of time')),
+            Math.max(0, deadline - Date.now()),
+          );
+    timer?.unref();
+    const principal = ctx?.principal?.id ?? 'anonymous';
+    const run = deps.limiter ? deps.limiter.run(principal, controller.signal, work) : work(controller.signal);
+    return translate(() => run).finally(() => {
+      if (timer) clearTimeout(timer);
+    });
+  }
+
   async function previewMembers(
     preview: Preview,
     args: PageArgs,
@@ -137,7 +171,9 @@ export function createSegmentsModule(deps: SegmentsModuleDeps): GraphQLModule {
     const page =
       after === null && first === pageSize(null)
         ? (await preview.first()).members
-        : await evaluator.members(preview.definition, { now: preview.now, first, after });
+        : await heavy(ctx as SecurityContext, (signal) =>
+            evaluator.members(preview.definition, { now: preview.now, first, after, signal }),
+          );
     const vertices = await customersByIds(ctx, page.items);
     // A member deleted between evaluation and this read is left out rather than failing the page.
     const edges = page.items.flatMap((id, i) => {
@@ -158,7 +194,7 @@ export function createSegmentsModule(deps: SegmentsModuleDeps): GraphQLModule {
           definition,
           now,
           first: () => {
-            shared ??= evaluator.preview(definition, { now, first: pageSize(null) });
+            shared ??= heavy(ctx, (signal) => evaluator.preview(definition, { now, first: pageSize(null), signal }));
             return shared;
           },
         };
@@ -180,7 +216,7 @@ export function createSegmentsModule(deps: SegmentsModuleDeps): GraphQLModule {
             definition: args.definition,
             id: args.id ? idArg(args.id) : null,
           });
-          await live?.reconcile(saved.key);
+          if (live) await heavy(ctx as SecurityContext, () => live.reconcile(saved.key));
           const [vertex] = await ctx.store.getVertices([saved.id]);
           if (!vertex) throw new SegmentError('SEGMENT_NOT_FOUND', `segment ${saved.key} was deleted concurrently`);
           return vertex;

@@ -1,0 +1,278 @@
+/**
+ * Segment evaluation on worker threads. A preview over the embedded store is CPU work
+ * proportional to the graph (every customer's events are read and decoded); on the thread
+ * that serves requests and applies events, one preview stalled collector and 360° requests
+ * for its whole duration, and a burst of them ran the process out of heap. Here each
+ * evaluation runs on a long-lived worker (the store opened once per worker; LMDB lets
+ * threads of one process read one environment concurrently) with its own heap limit and a
+ * low scheduling priority, so it uses the spare core and a runaway preview kills only its
+ * worker. Cancellation is a shared flag the evaluator polls between store round trips; a
+ * worker that does not stop in time is terminated.
+ */
+import { type MessagePort, Worker } from 'node:worker_threads';
+import type { Logger } from 'pino';
+import type { SegmentDefinition } from './segment-definition';
+import { SegmentError } from './segment-error';
+import type {
+  Cancellation,
+  EvaluationTime,
+  MembersRequest,
+  SegmentEvaluator,
+  SegmentPreviewResult,
+} from './segment-evaluator';
+
+/**
+ * The worker runs TypeScript source: it registers tsx's CommonJS hook first (a runtime
+ * dependency; the hub itself runs on tsx), so one entry works under tsx, jest and the bench.
+ */
+const BOOTSTRAP = `
+const { workerData } = require('node:worker_threads');
+require(workerData.tsxApi).register();
+require(workerData.entry);
+`;
+
+type Operation =
+  | { readonly op: 'count'; readonly definition: SegmentDefinition; readonly at: EvaluationTime }
+  | { readonly op: 'members'; readonly definition: SegmentDefinition; readonly request: MembersRequest }
+  | { readonly op: 'preview'; readonly definition: SegmentDefinition; readonly request: MembersRequest }
+  | {
+      readonly op: 'check';
+      readonly definition: SegmentDefinition;
+      readonly ids: readonly string[];
+      readonly at: EvaluationTime;
+    };
+
+/** Parent → worker. `cancel` is one Int32 the parent sets to 1 to stop the job. */
+export type EvaluationJob = Operation & { readonly id: number; readonly cancel: SharedArrayBuffer };
+
+/** Worker → parent. */
+export type EvaluationReply =
+  | { readonly id: number; readonly ok: true; readonly result: unknown }
+  | { readonly id: number; readonly ok: false; readonly code: string; readonly message: string };
+
+/**
+ * The worker side: answers jobs posted on `port` with `evaluator` (the embedded evaluator
+ * over a store the worker opened itself), one at a time, in order.
+ */
+export function serveEvaluationJobs(port: MessagePort, evaluator: Promise<SegmentEvaluator>): void {
+  port.on('message', (job: EvaluationJob) => {
+    const flag = new Int32Array(job.cancel);
+    const signal: Cancellation = {
+      get aborted() {
+        return Atomics.load(flag, 0) === 1;
+      },
+    };
+    const run = async (): Promise<unknown> => {
+      const e = await evaluator;
+      switch (job.op) {
+        case 'count':
+          return e.count(job.definition, { ...job.at, signal });
+        case 'members':
+          return e.members(job.definition, { ...job.request, signal });
+        case 'preview':
+          return e.preview(job.definition, { ...job.request, signal });
+        case 'check':
+          return e.check(job.definition, job.ids, { ...job.at, signal });
+      }
+    };
+    run().then(
+      (result) => port.postMessage({ id: job.id, ok: true, result } satisfies EvaluationReply),
+      (error: unknown) => {
+        const code = error instanceof SegmentError ? error.code : 'EVALUATION_FAILED';
+        const message = error instanceof Error ? error.message : String(error);
+        port.postMessage({ id: job.id, ok: false, code, message } satisfies EvaluationReply);
+      },
+    );
+  });
+}
+
+export interface WorkerEvaluatorOptions {
+  /** The worker entry: a module that calls `serveEvaluationJobs` on its parentPort. */
+  readonly entry: string;
+  /** Handed to the entry as `workerData.config` (e.g. the store's directory). */
+  readonly config: unknown;
+  /** Workers, i.e. evaluations at once; more wait in order (default 1). */
+  readonly threads?: number;
+  /** Old-generation heap of each worker (default 1,024 MB): past it only the worker dies. */
+  readonly maxHeapMb?: number;
+  /** How long a cancelled job may take to notice before its worker is terminated (default 2 s). */
+  readonly cancelGraceMs?: number;
+  readonly backend: SegmentEvaluator['backend'];
+  readonly logger?: Logger;
+}
+
+export interface WorkerSegmentEvaluator extends SegmentEvaluator {
+  /** Evaluations running and waiting now. */
+  stats(): { readonly running: number; readonly waiting: number; readonly workers: number };
+  close(): Promise<void>;
+}
+
+interface Pending {
+  readonly operation: Operation;
+  readonly signal: AbortSignal | undefined;
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+interface Slot {
+  readonly worker: Worker;
+  current: (Pending & { readonly id: number; readonly flag: Int32Array; killTimer?: NodeJS.Timeout }) | null;
+}
+
+export function createWorkerSegmentEvaluator(options: WorkerEvaluatorOptions): WorkerSegmentEvaluator {
+  const threads = options.threads ?? 1;
+  const grace = options.cancelGraceMs ?? 2_000;
+  const slots: (Slot | null)[] = Array.from({ length: threads }, () => null);
+  const waiting: Pending[] = [];
+  let nextId = 1;
+  let closed = false;
+
+  function spawn(index: number): Slot {
+    const worker = new Worker(BOOTSTRAP, {
+      eval: true,
+      workerData: { entry: options.entry, tsxApi: require.resolve('tsx/cjs/api'), config: options.config },
+      resourceLimits: { maxOldGenerationSizeMb: options.maxHeapMb ?? 1024 },
+    });
+    // An idle worker must not keep the process alive.
+    worker.unref();
+    const slot: Slot = { worker, current: null };
+    const lost = (why: string, cause?: unknown) => {
+      if (slots[index] !== slot) return;
+      slots[index] = null;
+      const job = slot.current;
+      slot.current = null;
+      if (job) {
+        if (job.killTimer) clearTimeout(job.killTimer);
+        const cancelled = Atomics.load(job.flag, 0) === 1;
+        job.reject(
+          cancelled
+            ? new SegmentError('EVALUATION_CANCELLED', 'segment evaluation cancelled', { cause })
+            : new SegmentError('EVALUATION_FAILED', `segment evaluation failed: ${why}`, { cause }),
+        );
+      }
+      if (!closed && !(job && Atomics.load(job.flag, 0) === 1))
+        options.logger?.warn({ err: cause, why }, 'segment evaluation worker lost');
+      void worker.terminate();
+      dispatch();
+    };
+    worker.on('message', (reply: EvaluationReply) => {
+      const job = slot.current;
+      if (!job || job.id !== reply.id) return;
+      slot.current = null;
+      if (job.killTimer) clearTimeout(job.killTimer);
+      worker.unref();
+      if (reply.ok) job.resolve(reply.result);
+      else
+        job.reject(
+          new SegmentError(
+            reply.code === 'EVALUATION_CANCELLED' ? 'EVALUATION_CANCELLED' : 'EVALUATION_FAILED',
+            reply.message,
+          ),
+        );
+      dispatch();
+    });
+    worker.on('error', (e: Error & { code?: string }) =>
+      lost(
+        e.code === 'ERR_WORKER_OUT_OF_MEMORY'
+          ? `it needed more than ${options.maxHeapMb ?? 1024} MB of memory; narrow the definition`
+          : e.message,
+        e,
+      ),
+    );
+    worker.on('exit', (code) => lost(`its worker exited with code ${code}`));
+    slots[index] = slot;
+    return slot;
+  }
+
+  function start(slot: Slot, job: Pending): void {
+    if (job.signal?.aborted) {
+      job.reject(new SegmentError('EVALUATION_CANCELLED', 'segment evaluation cancelled'));
+      return;
+    }
+    const cancel = new SharedArrayBuffer(4);
+    const flag = new Int32Array(cancel);
+    const id = nextId++;
+    const running = { ...job, id, flag } as NonNullable<Slot['current']>;
+    slot.current = running;
+    // A running job holds the process open (its caller awaits it); an idle worker does not.
+    slot.worker.ref();
+    job.signal?.addEventListener(
+      'abort',
+      () => {
+        if (slot.current !== running) return;
+        Atomics.store(flag, 0, 1);
+        // The evaluator polls the flag between store round trips; one stuck elsewhere is stopped.
+        running.killTimer = setTimeout(() => {
+          if (slot.current === running) void slot.worker.terminate();
+        }, grace);
+        running.killTimer.unref();
+      },
+      { once: true },
+    );
+    slot.worker.postMessage({ ...job.operation, id, cancel } satisfies EvaluationJob);
+  }
+
+  function dispatch(): void {
+    while (waiting.length > 0) {
+      let index = slots.findIndex((s) => s !== null && s.current === null);
+      if (index < 0) index = slots.indexOf(null);
+      if (index < 0) return;
+      const job = waiting.shift() as Pending;
+      start(slots[index] ?? spawn(index), job);
+    }
+  }
+
+  function submit<T>(operation: Operation, signal: Cancellation | undefined): Promise<T> {
+    if (closed) return Promise.reject(new SegmentError('EVALUATION_FAILED', 'segment evaluator closed'));
+    const abort = signal instanceof AbortSignal ? signal : undefined;
+    return new Promise<T>((resolve, reject) => {
+      const job: Pending = { operation, signal: abort, resolve: resolve as (v: unknown) => void, reject };
+      abort?.addEventListener(
+        'abort',
+        () => {
+          const i = waiting.indexOf(job);
+          if (i >= 0) {
+            waiting.splice(i, 1);
+            reject(new SegmentError('EVALUATION_CANCELLED', 'segment evaluation cancelled'));
+          }
+        },
+        { once: true },
+      );
+      waiting.push(job);
+      dispatch();
+    });
+  }
+
+  // A signal cannot cross to the worker: it becomes the shared flag (see `start`).
+  const plain = <T extends EvaluationTime>(t: T): T => {
+    const { signal: _signal, ...rest } = t;
+    return rest as T;
+  };
+
+  const evaluator: WorkerSegmentEvaluator = {
+    backend: options.backend,
+    count: (definition, at) => submit({ op: 'count', definition, at: plain(at) }, at.signal),
+    members: (definition, request) => submit({ op: 'members', definition, request: plain(request) }, request.signal),
+    preview: (definition, request) =>
+      submit<SegmentPreviewResult>({ op: 'preview', definition, request: plain(request) }, request.signal),
+    check: (definition, ids, at) => submit({ op: 'check', definition, ids, at: plain(at) }, at.signal),
+    stats() {
+      const busy = slots.filter((s) => s?.current).length;
+      return { running: busy, waiting: waiting.length, workers: slots.filter((s) => s !== null).length };
+    },
+    async close() {
+      closed = true;
+      for (const job of waiting.splice(0))
+        job.reject(new SegmentError('EVALUATION_FAILED', 'segment evaluator closed'));
+      await Promise.all(
+        slots.map(async (s, i) => {
+          slots[i] = null;
+          if (!s) return;
+          s.current?.reject(new SegmentError('EVALUATION_FAILED', 'segment evaluator closed'));
+          await s.worker.terminate();
+        }),
+      );
+    },
+  };
+  return evaluator;
+}
