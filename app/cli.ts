@@ -24,6 +24,7 @@ import { registerConnectorCommands } from '../services/connect';
 import { registerCdcCommands } from './cdc-map-command';
 import { type C360Config, type ConfigOptions, createConfig, redactConfig } from './config';
 import { type Ingest, openDeadLetterArchive, startApi, startHub, startWorker, wire } from './processes';
+import { rebuildGraph } from './rebuild-command';
 
 function makeLogger(config: Pick<C360Config, 'logLevel'>): Logger {
   return pino({
@@ -212,6 +213,31 @@ export function buildProgram(): Command {
       } finally {
         await w.close();
       }
+    });
+
+  storeOptions(program.command('rebuild'))
+    .description(
+      're-derive the graph from event files when its store is lost or damaged: moves the graph, live state and dedupe window aside (kept, never deleted), then applies the files ignoring what the old dedupe window remembered',
+    )
+    .option('--segment <files...>', 'NDJSON files of Segment events (what `c360 seed --out` and event archives hold)')
+    .option('--telemetry <files...>', 'NDJSON files of telemetry readings')
+    .option('--cdc <files...>', 'NDJSON files of CDC records {topic,key,value}')
+    .action(async (flags) => {
+      const { segment, telemetry, cdc, ...rest } = flags as Record<string, string[] | string | undefined>;
+      const inputs = {
+        segment: (segment as string[] | undefined) ?? [],
+        telemetry: (telemetry as string[] | undefined) ?? [],
+        cdc: (cdc as string[] | undefined) ?? [],
+      };
+      if (inputs.segment.length + inputs.telemetry.length + inputs.cdc.length === 0) {
+        throw new ConfigError(
+          '--segment',
+          'name the event files to rebuild from (--segment, --telemetry and/or --cdc)',
+        );
+      }
+      const config = configFrom(rest as Record<string, string | undefined>);
+      const result = await rebuildGraph(config, inputs, makeLogger(config));
+      process.stdout.write(`${JSON.stringify(result)}\n`);
     });
 
   program

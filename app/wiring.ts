@@ -84,6 +84,7 @@ import {
   createEmbeddedStore,
   createGremlinStore,
   createNeo4jStore,
+  type EmbeddedGraphStore,
   type GremlinGraphStore,
   GremlinStoreError,
   type Neo4jGraphStore,
@@ -109,8 +110,12 @@ import {
 import { createGraphStateStore, createLmdbStateStore, type StateStore } from '../services/state';
 import { type C360Config, requireApiAuth } from './config';
 import { lockDataDir } from './data-dir-lock';
+import { absorbLmdbCommitDuplicates } from './lmdb-rejections';
 import { mappingsOf } from './mappings';
 import type { SegmentEvaluationWorkerConfig } from './processes/segment-evaluation-worker';
+import { verifyDataDir } from './verify-data-dir';
+
+const isEmbedded = (store: GraphStore): store is EmbeddedGraphStore => store.kind === 'embedded';
 
 /** Which parts of the wiring a process runs (see the table above). */
 export type ProcessRole = 'hub' | 'worker' | 'api';
@@ -450,6 +455,8 @@ function randomId(): string {
 
 export async function wire(config: C360Config, options: WireOptions): Promise<Wiring> {
   const { role, logger } = options;
+  // Dedupe and live state are LMDB in every process, the embedded graph too: see the file.
+  absorbLmdbCommitDuplicates(logger);
   // Every writer and reader of a deployment keys phone numbers alike (graph-schema normalize.ts).
   setDefaultPhoneRegion(config.phoneRegion);
   const registry = new Registry();
@@ -459,6 +466,7 @@ export async function wire(config: C360Config, options: WireOptions): Promise<Wi
     // The embedded store lives in one process: a second one on the same data dir refuses to start.
     const lock = config.graph === 'embedded' ? lockDataDir(config.dataDir, role === 'hub' ? 'start' : role) : null;
     if (lock) opened.push(async () => lock.release());
+    verifyDataDir(config.dataDir, config.graph === 'embedded');
     const store = await openGraphStore(config, logger.child({ component: 'store', store: config.graph }));
     opened.push(() => store.close());
     const kafka = config.kafkaBrokers.length > 0 ? await connectKafka(config, registry, logger) : null;
@@ -593,7 +601,11 @@ export async function wire(config: C360Config, options: WireOptions): Promise<Wi
         if (SERVES[role]) for (const f of features) f.startServing?.();
       },
       startFeatures,
-      readiness: () => worker?.readiness() ?? { ready: true, reasons: [] },
+      readiness: () => {
+        const parts: Readiness[] = [worker?.readiness() ?? { ready: true, reasons: [] }];
+        if (isEmbedded(store)) parts.push(store.health());
+        return { ready: parts.every((p) => p.ready), reasons: parts.flatMap((p) => [...p.reasons]) };
+      },
       close() {
         closing ??= (async () => {
           if (collector && collector !== ingest?.pipeline) await collector.close();

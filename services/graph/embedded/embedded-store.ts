@@ -59,6 +59,52 @@ export interface EmbeddedStoreOptions {
 export interface EmbeddedGraphStore extends GraphStore {
   readonly kind: 'embedded';
   readonly path: string;
+  /**
+   * Whether the store can take writes and answer reads now (readiness): not while the disk
+   * is full or failing (until a probe write succeeds again), nor while reads have failed in
+   * the last minute (a damaged file answers some keys and fails others).
+   */
+  health(): StoreHealth;
+}
+
+export interface StoreHealth {
+  readonly ready: boolean;
+  /** Why not ready, each saying what to do; empty when ready. */
+  readonly reasons: readonly string[];
+}
+
+/**
+ * How soon a store whose writes failed first tries a probe write to find out that they work
+ * again; the wait doubles up to the maximum (each failed probe is an lmdb error line in the log).
+ */
+const WRITE_PROBE_MS = 1_000;
+const WRITE_PROBE_MAX_MS = 10_000;
+/** The probe writes this much and removes it: recovery needs room for a batch, not just a byte. */
+const WRITE_PROBE_BYTES = 1024 * 1024;
+/** Reads that failed this recently keep the store not ready. */
+const READ_FAILURE_WINDOW_MS = 60_000;
+
+/** What an LMDB commit failure was; lmdb-js keeps the OS error in `commitError` (a rejected promise). */
+async function commitFailure(error: unknown): Promise<{ readonly diskFull: boolean; readonly detail: string }> {
+  let cause: unknown = error;
+  const inner = (error as { commitError?: Promise<unknown> } | null)?.commitError;
+  if (inner && typeof inner.then === 'function') {
+    try {
+      await inner;
+    } catch (e) {
+      cause = e;
+    }
+  }
+  const code = (cause as { code?: unknown } | null)?.code;
+  const message = cause instanceof Error ? cause.message : String(cause);
+  // ENOSPC 28, EDQUOT 122, EFBIG 27; LMDB reports some failed page writes on a full tmpfs as EIO (5).
+  const diskFull =
+    code === 28 ||
+    code === 122 ||
+    code === 27 ||
+    code === 'ENOSPC' ||
+    /no space left|quota|file too large/i.test(message);
+  return { diskFull, detail: code === undefined ? message : `${message} (code ${String(code)})` };
 }
 
 export async function createEmbeddedStore(options: EmbeddedStoreOptions): Promise<EmbeddedGraphStore> {
@@ -106,6 +152,10 @@ class LmdbGraphStore implements EmbeddedGraphStore {
   readonly kind = 'embedded' as const;
   private closed = false;
   private readonly inFlight = new Set<Promise<unknown>>();
+  /** Set when a commit failed for a reason of the environment (disk full, I/O); cleared by a probe. */
+  private writeFailure: { readonly message: string; readonly since: number } | null = null;
+  private probe: NodeJS.Timeout | null = null;
+  private readonly readFailures: number[] = [];
 
   constructor(
     readonly path: string,
@@ -119,6 +169,13 @@ class LmdbGraphStore implements EmbeddedGraphStore {
     validateBatch(batch);
     const result = { vertices: batch.vertices.length, edges: batch.edges.length };
     if (result.vertices === 0 && result.edges === 0) return result;
+    // While the disk is known to be full, fail fast (the collector answers 503 + Retry-After at
+    // once) and let the probe, not every caller's retries, find out when writes work again.
+    if (this.writeFailure) {
+      throw new EmbeddedStoreError('STORE_WRITE_FAILED', `EmbeddedStore.apply: ${this.writeFailure.message}`, {
+        retriable: true,
+      });
+    }
     const write = this.commit(batch);
     this.inFlight.add(write);
     try {
@@ -139,12 +196,70 @@ class LmdbGraphStore implements EmbeddedGraphStore {
       await this.root.flushed;
     } catch (error) {
       if (error instanceof EmbeddedStoreError) throw error;
-      this.logger?.error({ err: error, path: this.path }, 'embedded graph store write failed');
-      throw new EmbeddedStoreError('STORE_WRITE_FAILED', `EmbeddedStore.apply: the write transaction failed`, {
+      // Only a failed commit says something about the disk; an exception inside the batch's
+      // callback rolled back that batch alone and the next one may well succeed.
+      const commitFailed = typeof (error as { commitError?: unknown } | null)?.commitError === 'object';
+      const failure = await commitFailure(error);
+      const message = failure.diskFull
+        ? `the disk under ${this.path} is full (${failure.detail}); free space — writes resume by themselves`
+        : commitFailed
+          ? `the write transaction failed (${failure.detail}); the disk under ${this.path} may be full or failing`
+          : `the write transaction failed (${failure.detail})`;
+      this.logger?.error(
+        { err: error, path: this.path, diskFull: failure.diskFull },
+        'embedded graph store write failed',
+      );
+      if (commitFailed || failure.diskFull) this.failWrites(message);
+      throw new EmbeddedStoreError('STORE_WRITE_FAILED', `EmbeddedStore.apply: ${message}`, {
         retriable: true,
         cause: error,
       });
     }
+  }
+
+  health(): StoreHealth {
+    const reasons: string[] = [];
+    if (this.writeFailure)
+      reasons.push(
+        `graph store not writable since ${new Date(this.writeFailure.since).toISOString()}: ${this.writeFailure.message}`,
+      );
+    const now = Date.now();
+    while (this.readFailures.length > 0 && this.readFailures[0] < now - READ_FAILURE_WINDOW_MS)
+      this.readFailures.shift();
+    if (this.readFailures.length > 0) {
+      reasons.push(
+        `${this.readFailures.length} graph store read(s) failed in the last minute: ${this.path} may be damaged; restart to verify it, or rebuild it (c360 rebuild)`,
+      );
+    }
+    return { ready: reasons.length === 0, reasons };
+  }
+
+  /** Marks writes failed and probes until one works; apply fails fast meanwhile. */
+  private failWrites(message: string): void {
+    this.writeFailure ??= { message, since: Date.now() };
+    if (this.probe || this.closed) return;
+    let wait = WRITE_PROBE_MS;
+    const probe = async () => {
+      this.probe = null;
+      if (this.closed) return;
+      try {
+        await this.root.childTransaction(() => this.layout.meta.put('writeProbe', Buffer.alloc(WRITE_PROBE_BYTES)));
+        await this.root.childTransaction(() => this.layout.meta.remove('writeProbe'));
+        await this.root.flushed;
+        this.logger?.info({ path: this.path }, 'embedded graph store writable again');
+        this.writeFailure = null;
+      } catch (error) {
+        const inner = (error as { commitError?: Promise<unknown> } | null)?.commitError;
+        inner?.catch(() => undefined);
+        if (!this.closed) {
+          wait = Math.min(wait * 2, WRITE_PROBE_MAX_MS);
+          this.probe = setTimeout(() => void probe(), wait);
+          this.probe.unref();
+        }
+      }
+    };
+    this.probe = setTimeout(() => void probe(), WRITE_PROBE_MS);
+    this.probe.unref();
   }
 
   async getVertices(ids: readonly string[]): Promise<(Vertex | null)[]> {
@@ -402,6 +517,7 @@ class LmdbGraphStore implements EmbeddedGraphStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    if (this.probe) clearTimeout(this.probe);
     // Let acknowledged-to-be batches finish so that close never loses a write a caller awaits.
     await Promise.allSettled([...this.inFlight]);
     await this.root.close();
@@ -418,6 +534,9 @@ class LmdbGraphStore implements EmbeddedGraphStore {
       return body();
     } catch (error) {
       if (error instanceof EmbeddedStoreError) throw error;
+      this.readFailures.push(Date.now());
+      if (this.readFailures.length > 1000) this.readFailures.shift();
+      this.logger?.error({ err: error, path: this.path, operation }, 'embedded graph store read failed');
       throw new EmbeddedStoreError('STORE_READ_FAILED', `EmbeddedStore.${operation}: the read failed`, {
         retriable: true,
         cause: error,
