@@ -26,6 +26,7 @@ import {
   type RemoteBenchStore,
 } from './kafka-ingest';
 import { currentRssMiB, describeMachine, describeVersions } from './machine';
+import { previewInterferenceScenario } from './preview-interference';
 import { segmentPreviewScenario } from './segment-bench';
 import { subscriptionLatencyScenario } from './subscription-bench';
 import { viewGraphScenario } from './view-graph';
@@ -408,6 +409,13 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   if (wants('segments')) {
     record(
       await segmentPreviewScenario(options.quick ? { customers: 2_000, runs: 1 } : { customers: 100_000, runs: 3 }),
+    );
+    record(
+      await previewInterferenceScenario(
+        options.quick
+          ? { root: options.root, customers: 2_000, phaseSeconds: 3 }
+          : { root: options.root, customers: 100_000, phaseSeconds: 30 },
+      ),
     );
   }
   if (wants('subscriptions')) record(await subscriptionLatencyScenario({ samples: options.quick ? 20 : 500 }));

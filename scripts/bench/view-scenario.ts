@@ -123,8 +123,9 @@ export async function withHub<T>(
   const apiKey = `bench-${randomBytes(24).toString('hex')}`;
   const env: Record<string, string | undefined> = {
     ...process.env,
-    // A real, authenticated hub (not demo mode): an agent key, no rate limit so the load is not throttled.
-    C360_API_KEYS: JSON.stringify([{ name: 'bench', roles: ['agent'], key: apiKey }]),
+    // A real, authenticated hub (not demo mode): an agent key (also a marketer's, for previews),
+    // no rate limit so the load is not throttled.
+    C360_API_KEYS: JSON.stringify([{ name: 'bench', roles: ['agent', 'marketer'], key: apiKey }]),
     C360_GRAPHQL_RATE_LIMIT_PER_MINUTE: '0',
     C360_COLLECTOR_RATE_LIMIT_PER_MINUTE: '0',
     ...graphEnv(options.graph),
