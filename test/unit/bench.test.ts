@@ -26,6 +26,7 @@ describe('c360 bench --quick', () => {
           'console-agent-view',
           'freshness',
           'ingest',
+          'preview-interference',
           'segment-preview',
           'subscription-latency',
           'view-360',
@@ -43,6 +44,10 @@ describe('c360 bench --quick', () => {
       for (const view of views) {
         expect(view.metrics).toMatchObject({ non2xx: 0, errors: 0, warmupMissingCustomers: 0 });
       }
+      // Collector and views under load, alone and beside previews: every request answered, previews ran.
+      const interference = result.scenarios.find((s) => s.name === 'preview-interference');
+      expect(interference?.metrics.errors).toBe(0);
+      expect(interference?.metrics.previewsCompleted).toBeGreaterThan(0);
       const load = result.scenarios.find((s) => s.name === 'view-graph-load');
       expect(load?.metrics.customers).toBe(2_000);
       for (const s of result.scenarios) {
