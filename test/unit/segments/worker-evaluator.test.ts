@@ -124,6 +124,29 @@ describe('segment evaluation on worker threads', () => {
     expect(w.stats()).toEqual({ running: 0, waiting: 0, workers: 1 });
   });
 
+  test('writes committed after the worker opened the store, in record shapes it has not seen, are read', async () => {
+    const w = workers();
+    const reference = createEmbeddedSegmentEvaluator({ store });
+    await w.count(viewedTwiceThisWeek, { now: NOW });
+    // New property sets: msgpack records with structures the worker's decoder has never loaded.
+    const b = new BatchBuilder();
+    const v = makeVersion(NOW - DAY, 'later');
+    for (let i = 0; i < 50; i++) {
+      b.add({
+        op: 'upsertVertex',
+        label: 'Customer',
+        key: `late${i}`,
+        props: { lifetimeValue: 400, plan: i % 2 ? 'gold' : 'basic', [`extra${i % 5}`]: i },
+        version: v,
+      });
+    }
+    await store.apply(b.build());
+    const gold = parseSegmentDefinition({ trait: { name: 'plan', op: 'eq', value: 'gold' } });
+    const expected = await reference.preview(gold, { now: NOW, first: 50 });
+    expect(expected.count).toBe(25);
+    await expect(w.preview(gold, { now: NOW, first: 50 })).resolves.toEqual(expected);
+  });
+
   test('jobs beyond the worker count wait their turn and all get answers', async () => {
     const w = workers({ threads: 2 });
     const results = await Promise.all(Array.from({ length: 5 }, () => w.count(viewedTwiceThisWeek, { now: NOW })));
