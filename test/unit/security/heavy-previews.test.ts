@@ -6,8 +6,9 @@
  * 60 ran the heap out and the hub died.)
  */
 import { join } from 'node:path';
+import { createConfig } from '../../../app/config';
 import { createEmbeddedSegmentEvaluator, parseSegmentDefinition } from '../../../features/segments';
-import { BatchBuilder, makeVersion } from '../../../graph-schema';
+import { BatchBuilder, ConfigError, makeVersion } from '../../../graph-schema';
 import { createEmbeddedStore } from '../../../services/graph/embedded';
 import { makeTempDir, type TempDir } from '../../helpers/unique';
 import { waitFor } from '../../helpers/wait-for';
@@ -192,6 +193,29 @@ describe('segment previews past the operation deadline', () => {
       await waitFor(async () => (await heavyGauge(h, 'running')) === 0, {
         description: 'the timed-out preview stopped',
       });
+    }
+  });
+});
+
+describe('preview limits are settings', () => {
+  test('C360_PREVIEWS_RUNNING and C360_PREVIEWS_PER_PRINCIPAL are read, and a bad value names its setting', () => {
+    const config = createConfig(
+      { dataDir: '/tmp/unused' },
+      { C360_PREVIEWS_RUNNING: '3', C360_PREVIEWS_PER_PRINCIPAL: '2' },
+    );
+    expect(config.heavyWork).toMatchObject({ running: 3, perPrincipal: 2 });
+    for (const [setting, value] of [
+      ['C360_PREVIEWS_RUNNING', '0'],
+      ['C360_PREVIEWS_PER_PRINCIPAL', 'many'],
+    ]) {
+      let error: unknown = null;
+      try {
+        createConfig({ dataDir: '/tmp/unused' }, { [setting]: value });
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as ConfigError).setting).toBe(setting);
     }
   });
 });
