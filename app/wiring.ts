@@ -48,6 +48,8 @@ import {
   createFileAuditLog,
   createIdentityResolver,
   createIdentityRules,
+  createProfileCache,
+  type ProfileCacheSlots,
 } from '../features/identity';
 import { createIdentityModule } from '../features/identity/graphql';
 import {
@@ -62,7 +64,14 @@ import {
 } from '../features/segments';
 import { createSegmentsModule } from '../features/segments/graphql';
 import { DEFAULT_TRAITS_CONFIG } from '../features/traits';
-import { ConfigError, type GraphStore, setDefaultPhoneRegion, VERTICES } from '../graph-schema';
+import {
+  ConfigError,
+  type GraphBatch,
+  type GraphStore,
+  setDefaultPhoneRegion,
+  VERTICES,
+  vertexId,
+} from '../graph-schema';
 import {
   type AppliedEvents,
   countingDeadLetters,
@@ -116,6 +125,36 @@ import type { SegmentEvaluationWorkerConfig } from './processes/segment-evaluati
 import { verifyDataDir } from './verify-data-dir';
 
 const isEmbedded = (store: GraphStore): store is EmbeddedGraphStore => store.kind === 'embedded';
+
+/**
+ * The store with `onWritten` told the ids every applied batch touched (its vertices and both
+ * ends of its edges), once the batch is visible and before the caller is — so nothing
+ * acknowledged is ever answered from what was cached before it. Called on failure too: a
+ * store that applies in chunks may have written part of the batch. Everything else is the
+ * store's own (kind, health, traverse, readCypher…).
+ */
+function observingWrites(store: GraphStore, onWritten: (ids: readonly string[]) => void): GraphStore {
+  const apply = async (batch: GraphBatch) => {
+    try {
+      return await store.apply(batch);
+    } finally {
+      const ids = new Set<string>();
+      for (const v of batch.vertices) ids.add(v.id);
+      for (const e of batch.edges) {
+        ids.add(vertexId(e.from));
+        ids.add(vertexId(e.to));
+      }
+      onWritten([...ids]);
+    }
+  };
+  return new Proxy(store, {
+    get(target, property) {
+      if (property === 'apply') return apply;
+      const value = Reflect.get(target, property, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
 
 /** Which parts of the wiring a process runs (see the table above). */
 export type ProcessRole = 'hub' | 'worker' | 'api';
@@ -467,8 +506,12 @@ export async function wire(config: C360Config, options: WireOptions): Promise<Wi
     const lock = config.graph === 'embedded' ? lockDataDir(config.dataDir, role === 'hub' ? 'start' : role) : null;
     if (lock) opened.push(async () => lock.release());
     verifyDataDir(config.dataDir, config.graph === 'embedded');
-    const store = await openGraphStore(config, logger.child({ component: 'store', store: config.graph }));
-    opened.push(() => store.close());
+    const rawStore = await openGraphStore(config, logger.child({ component: 'store', store: config.graph }));
+    opened.push(() => rawStore.close());
+    // The hub is the one process every graph write passes through: it may keep resolved
+    // identity profiles between reads, dropped by the write path below.
+    const profiles = role === 'hub' ? createProfileCache() : null;
+    const store = profiles ? observingWrites(rawStore, (ids) => profiles.invalidate(ids)) : rawStore;
     const kafka = config.kafkaBrokers.length > 0 ? await connectKafka(config, registry, logger) : null;
     if (kafka) opened.push(() => kafka.disconnect());
     mkdirSync(config.dataDir, { recursive: true });
@@ -510,6 +553,7 @@ export async function wire(config: C360Config, options: WireOptions): Promise<Wi
       config,
       store: writerStore,
       heavyWork,
+      profiles,
       logger,
       actions,
       // The pipeline counts its own letters; the features' (TOO_LATE) are counted here.
@@ -635,6 +679,8 @@ interface FeatureDeps {
   readonly config: C360Config;
   readonly store: GraphStore;
   readonly heavyWork: HeavyWorkLimiter;
+  /** Resolved identity profiles kept between reads (hub only; see observingWrites). */
+  readonly profiles: ProfileCacheSlots | null;
   readonly logger: Logger;
   readonly actions: ActionBus;
   readonly deadLetters: DeadLetterSink;
@@ -670,7 +716,11 @@ const KNOWN_TRAITS: ReadonlySet<string> = new Set([
 function createFeatures(deps: FeatureDeps): Feature[] {
   const { role, config, store, logger, actions, deadLetters, changes, stateStore } = deps;
   const ingests = INGESTS[role];
-  const resolver = createIdentityResolver({ store, rules: createIdentityRules() });
+  const resolver = createIdentityResolver({
+    store,
+    rules: createIdentityRules(),
+    ...(deps.profiles ? { cache: deps.profiles } : {}),
+  });
   const previewEvaluator = previewEvaluatorFor(
     store,
     logger,

@@ -4,6 +4,7 @@
  * split takes effect the moment its evidence is durable, in every store alike,
  * and undoing a merge is just removing evidence.
  */
+
 import {
   coalesce,
   type GraphStore,
@@ -23,6 +24,7 @@ import {
   loadEvidenceGraph,
 } from './evidence-graph';
 import type { IdentityRules } from './identity-rules';
+import type { ProfileCacheSlots } from './profile-cache';
 import {
   incidentLinks,
   type LinkStatus,
@@ -113,6 +115,12 @@ export interface IdentityResolverDeps {
   readonly store: GraphStore;
   readonly rules: IdentityRules;
   readonly now?: () => number;
+  /**
+   * Keeps `profileOf` answers until a vertex they read is written (profile-cache.ts). Only
+   * for a process through which every graph write passes, and only if that write path
+   * calls `cache.invalidate`.
+   */
+  readonly cache?: ProfileCacheSlots;
 }
 
 interface Resolved {
@@ -246,8 +254,21 @@ export function createIdentityResolver(deps: IdentityResolverDeps): IdentityReso
   return {
     rules,
     async profileOf(id) {
-      const r = await resolve([id]);
-      return profileFrom(r, id);
+      const cache = deps.cache;
+      if (!cache) return profileFrom(await resolve([id]), id);
+      const hit = cache.get(id);
+      if (hit !== undefined) return hit;
+      const ticket = cache.begin();
+      let r: Resolved;
+      try {
+        r = await resolve([id]);
+      } catch (e) {
+        cache.abandon(ticket);
+        throw e;
+      }
+      const profile = profileFrom(r, id);
+      cache.put(ticket, id, profile, r.graph.nodes.keys());
+      return profile;
     },
     async profilesOf(ids) {
       if (ids.length === 0) return [];

@@ -39,4 +39,5 @@ export {
   type IdentityRulesInput,
   identityRulesSchema,
 } from './identity-rules';
+export { createProfileCache, type ProfileCache, type ProfileCacheSlots } from './profile-cache';
 export { type LinkStatus, type NodeStatus, type Resolution, resolveEvidence } from './resolve-evidence';
