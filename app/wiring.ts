@@ -508,9 +508,11 @@ export async function wire(config: C360Config, options: WireOptions): Promise<Wi
     verifyDataDir(config.dataDir, config.graph === 'embedded');
     const rawStore = await openGraphStore(config, logger.child({ component: 'store', store: config.graph }));
     opened.push(() => rawStore.close());
-    // The hub is the one process every graph write passes through: it may keep resolved
-    // identity profiles between reads, dropped by the write path below.
-    const profiles = role === 'hub' ? createProfileCache() : null;
+    // The embedded hub is the one process every graph write passes through (its data dir lock
+    // keeps `c360 replay` and friends out while it runs): it may keep resolved identity
+    // profiles between reads, dropped by the write path below. A shared graph server can be
+    // written by other processes, so hubs on one resolve on every read.
+    const profiles = role === 'hub' && config.graph === 'embedded' ? createProfileCache() : null;
     const store = profiles ? observingWrites(rawStore, (ids) => profiles.invalidate(ids)) : rawStore;
     const kafka = config.kafkaBrokers.length > 0 ? await connectKafka(config, registry, logger) : null;
     if (kafka) opened.push(() => kafka.disconnect());
