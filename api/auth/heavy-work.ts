@@ -8,6 +8,7 @@
  * on everybody's, and never piles up in memory. A request whose operation ran out of time
  * leaves the queue (or is told to stop, when already running).
  */
+import { HeaderMap } from '@apollo/server';
 import { GraphQLError } from 'graphql';
 import PQueue from 'p-queue';
 
@@ -61,7 +62,15 @@ export function createHeavyWorkLimiter(
       if (queue.size >= limits.waitingPerPrincipal) {
         throw new GraphQLError(
           `Too many ${what} at once for this principal (${limits.perPrincipal} running, ${limits.waitingPerPrincipal} waiting); retry in ${RETRY_AFTER_SECONDS} s.`,
-          { extensions: { code: HEAVY_WORK_REFUSED, retryAfterSeconds: RETRY_AFTER_SECONDS } },
+          {
+            extensions: {
+              code: HEAVY_WORK_REFUSED,
+              retryAfterSeconds: RETRY_AFTER_SECONDS,
+              // Over HTTP, the same answer as every other limit: 429 with Retry-After (Apollo
+              // applies and strips `http`; an operation with other fields answered still gets it).
+              http: { status: 429, headers: new HeaderMap([['retry-after', String(RETRY_AFTER_SECONDS)]]) },
+            },
+          },
         );
       }
       const options = signal ? { signal } : {};

@@ -69,6 +69,9 @@ async function readiness(url: string): Promise<{ status: number; reasons: string
   return { status: res.status, reasons: ((await res.json()) as { reasons: string[] }).reasons };
 }
 
+// Real stores, worker threads and child processes on a shared 2-core machine: seconds, more when CI is busy.
+jest.setTimeout(120_000);
+
 describe('a full disk', () => {
   let tmp: TempDir;
   let mount: string;

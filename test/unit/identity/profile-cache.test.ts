@@ -21,6 +21,9 @@ const idsOf = (batch: GraphBatch) => [
   ...batch.edges.flatMap((e) => [vertexId(e.from), vertexId(e.to)]),
 ];
 
+// Real stores, worker threads and child processes on a shared 2-core machine: seconds, more when CI is busy.
+jest.setTimeout(120_000);
+
 describe('identity profile cache', () => {
   let dir: TempDir;
   beforeEach(async () => {

@@ -30,6 +30,9 @@ const viewedTwiceThisWeek = parseSegmentDefinition({
   ],
 });
 
+// Real stores, worker threads and child processes on a shared 2-core machine: seconds, more when CI is busy.
+jest.setTimeout(120_000);
+
 describe('segment evaluation on worker threads', () => {
   let dir: TempDir;
   let store: GraphStore;
