@@ -15,16 +15,16 @@ import {
   replayDeadLetters,
   type SourceKind,
   type StoredDeadLetter,
-  type SubmitResult,
 } from '../ingest';
 import { registerBenchCommand } from '../scripts/bench';
-import { createDemoPlan, createProfile, readDemoFile, runDemo, writeDemoFiles } from '../scripts/demo';
+import { createDemoPlan, createProfile, runDemo, writeDemoFiles } from '../scripts/demo';
 import { registerInfraCommands } from '../scripts/infra';
 import { registerConnectorCommands } from '../services/connect';
 import { registerCdcCommands } from './cdc-map-command';
 import { type C360Config, type ConfigOptions, createConfig, redactConfig } from './config';
 import { type Ingest, openDeadLetterArchive, startApi, startHub, startWorker, wire } from './processes';
 import { rebuildGraph } from './rebuild-command';
+import { replayFiles } from './replay-files';
 
 function makeLogger(config: Pick<C360Config, 'logLevel'>): Logger {
   return pino({
@@ -187,32 +187,8 @@ export function buildProgram(): Command {
       const config = configFrom(rest);
       const logger = makeLogger(config);
       // Like seed: the same features as ingest see the replayed events (health, traits, live segments).
-      const w = await wire(config, { role: 'worker', logger });
-      w.startFeatures();
-      const ingest = w.ingest as Ingest;
-      const totals = { applied: 0, duplicates: 0, deadLettered: 0, ignored: 0 };
-      const add = (r: SubmitResult) => {
-        totals.applied += r.applied;
-        totals.duplicates += r.duplicates;
-        totals.deadLettered += r.deadLettered;
-        totals.ignored += r.ignored;
-      };
-      try {
-        for (const file of files) {
-          let batch: RawMessage[] = [];
-          for await (const message of readDemoFile(file, source as SourceKind)) {
-            batch.push({ ...message, position: { ...message.position, topic: message.position.topic ?? file } });
-            if (batch.length === 1000) {
-              add(await ingest.pipeline.submit(batch));
-              batch = [];
-            }
-          }
-          if (batch.length > 0) add(await ingest.pipeline.submit(batch));
-        }
-        process.stdout.write(`${JSON.stringify(totals)}\n`);
-      } finally {
-        await w.close();
-      }
+      const totals = await replayFiles(config, [[source as SourceKind, files]], logger);
+      process.stdout.write(`${JSON.stringify(totals)}\n`);
     });
 
   storeOptions(program.command('rebuild'))

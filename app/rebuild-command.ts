@@ -9,11 +9,9 @@
 import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import type { RawMessage, SourceKind, SubmitResult } from '../ingest';
-import { readDemoFile } from '../scripts/demo';
 import type { C360Config } from './config';
 import { lockDataDir } from './data-dir-lock';
-import { type Ingest, wire } from './processes';
+import { replayFiles } from './replay-files';
 
 export interface RebuildInputs {
   readonly segment: readonly string[];
@@ -56,39 +54,15 @@ export async function rebuildGraph(config: C360Config, inputs: RebuildInputs, lo
     lock.release();
   }
 
-  const w = await wire(config, { role: 'worker', logger });
-  w.startFeatures();
-  const ingest = w.ingest as Ingest;
-  const totals = { applied: 0, duplicates: 0, deadLettered: 0, ignored: 0 };
-  const add = (r: SubmitResult) => {
-    totals.applied += r.applied;
-    totals.duplicates += r.duplicates;
-    totals.deadLettered += r.deadLettered;
-    totals.ignored += r.ignored;
-  };
-  try {
-    // Customers and accounts first (CDC), then what they did (clickstream), then devices' readings.
-    const order: [SourceKind, readonly string[]][] = [
+  // Customers and accounts first (CDC), then what they did (clickstream), then devices' readings.
+  const totals = await replayFiles(
+    config,
+    [
       ['cdc', inputs.cdc],
       ['segment', inputs.segment],
       ['telemetry', inputs.telemetry],
-    ];
-    for (const [source, files] of order) {
-      for (const file of files) {
-        let batch: RawMessage[] = [];
-        for await (const message of readDemoFile(file, source)) {
-          batch.push({ ...message, position: { ...message.position, topic: message.position.topic ?? file } });
-          if (batch.length === 1000) {
-            add(await ingest.pipeline.submit(batch));
-            batch = [];
-          }
-        }
-        if (batch.length > 0) add(await ingest.pipeline.submit(batch));
-        logger.info({ file, source, ...totals }, 'rebuild: file applied');
-      }
-    }
-  } finally {
-    await w.close();
-  }
+    ],
+    logger,
+  );
   return { movedTo, moved, ...totals };
 }
