@@ -147,11 +147,17 @@ function observingWrites(store: GraphStore, onWritten: (ids: readonly string[]) 
       onWritten([...ids]);
     }
   };
+  // Methods are bound once: every read of the hub goes through this proxy.
+  const bound = new Map<PropertyKey, unknown>([['apply', apply]]);
   return new Proxy(store, {
     get(target, property) {
-      if (property === 'apply') return apply;
+      const known = bound.get(property);
+      if (known !== undefined) return known;
       const value = Reflect.get(target, property, target);
-      return typeof value === 'function' ? value.bind(target) : value;
+      if (typeof value !== 'function') return value;
+      const method = value.bind(target);
+      bound.set(property, method);
+      return method;
     },
   });
 }
