@@ -133,3 +133,36 @@ export interface GraphStore {
   stats(): Promise<StoreStats>;
   close(): Promise<void>;
 }
+
+/** One customer's window of one kind of timeline item (events, orders), newest first. */
+export interface BehaviourQuery {
+  /** The customer and its identities, as for `timeline`. */
+  readonly ownerIds: readonly string[];
+  readonly label: VertexLabel;
+  /** Only items whose `ts` is at or after this instant (epoch ms), including any ahead of now. */
+  readonly since: number;
+}
+
+export interface BehaviourItem {
+  readonly vertex: Vertex;
+  readonly ts: number;
+  /**
+   * The lower-cased, sorted `category` of every product the item is visibly ABOUT or
+   * CONTAINS, kept at write time; null when the store has not kept them for this item.
+   */
+  readonly categories: readonly string[] | null;
+}
+
+/**
+ * An optional read some stores offer: behaviour windows answered from an index kept at write
+ * time (owner × time, with each item's product categories), so a segment condition such as
+ * "viewed a tv in the last 7 days" reads only the window instead of every event and its
+ * products. Answers are what `timeline` plus the items' product neighbours would give.
+ */
+export interface BehaviourIndex {
+  behaviourWindows(queries: readonly BehaviourQuery[]): Promise<BehaviourItem[][]>;
+}
+
+export function hasBehaviourIndex(store: GraphStore): store is GraphStore & BehaviourIndex {
+  return typeof (store as Partial<BehaviourIndex>).behaviourWindows === 'function';
+}

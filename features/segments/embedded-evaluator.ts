@@ -8,7 +8,18 @@
  * It also reports, per customer, the next instant at which a time window alone
  * could change the answer (`nextCheckAt`) — what live segments schedule on.
  */
-import type { EdgeLabel, GraphStore, Neighbor, NeighborQuery, Page, Vertex, VertexLabel } from '../../graph-schema';
+import {
+  type BehaviourIndex,
+  type BehaviourItem,
+  type EdgeLabel,
+  type GraphStore,
+  hasBehaviourIndex,
+  type Neighbor,
+  type NeighborQuery,
+  type Page,
+  type Vertex,
+  type VertexLabel,
+} from '../../graph-schema';
 import { testProperty } from './property-test';
 import {
   type Condition,
@@ -62,6 +73,12 @@ export interface EmbeddedEvaluatorOptions {
   readonly pageSize?: number;
   /** Neighbours read per query per round trip (default 1,000). */
   readonly neighborPageSize?: number;
+  /**
+   * Whether conditions with a time window read the store's behaviour index (owner × time, with
+   * each item's product categories, kept at write time) instead of every item and its
+   * products. Default: whenever the store offers one (the embedded store does).
+   */
+  readonly behaviourIndex?: boolean;
 }
 
 type NextCheck = Map<string, number>;
@@ -107,6 +124,8 @@ class Run {
     private readonly store: GraphStore,
     private readonly neighborPageSize: number,
     readonly options: EmbeddedEvaluationOptions,
+    /** The store's behaviour index, when windows are read from it. */
+    readonly index: BehaviourIndex | null = null,
   ) {}
 
   async vertex(ids: readonly string[]): Promise<(Vertex | null)[]> {
@@ -178,6 +197,17 @@ class Run {
     });
   }
 
+  /**
+   * Each customer's items of this label (over any of its owners) whose `ts` is at or after
+   * `since`, including any ahead of now, from the behaviour index: one read for the page.
+   */
+  async windowItems(customerIds: readonly string[], label: VertexLabel, since: number): Promise<BehaviourItem[][]> {
+    const index = this.index as BehaviourIndex;
+    const owners = await this.owners(customerIds);
+    checkpoint(this.options.signal);
+    return index.behaviourWindows(owners.map((ownerIds) => ({ ownerIds, label, since })));
+  }
+
   /** Customers behind Customer/Identity vertices (an identity resolves to the customers that claim it). */
   async customersOf(vertices: readonly Vertex[]): Promise<string[]> {
     const identities = vertices.filter((v) => v.label === 'Identity').map((v) => v.id);
@@ -225,6 +255,7 @@ async function countBehaviour(
   run: Run,
   ids: readonly string[],
   hop: Hop,
+  itemLabel: VertexLabel,
   productHop: Hop,
   bounds: CountBounds & { product?: ProductFilter },
   keep: (v: Vertex) => boolean,
@@ -232,7 +263,17 @@ async function countBehaviour(
 ): Promise<boolean[]> {
   const { now } = run.options;
   const windowMs = bounds.within === undefined ? null : durationMs(bounds.within);
-  const items = await run.ownedItems(ids, hop);
+  let items: Vertex[][];
+  /** Items whose product categories the index already gave: no product hop for them. */
+  let indexed: Map<string, readonly string[]> | null = null;
+  if (windowMs !== null && run.index !== null) {
+    const windows = await run.windowItems(ids, itemLabel, now - windowMs);
+    indexed = new Map();
+    for (const list of windows) for (const w of list) if (w.categories !== null) indexed.set(w.vertex.id, w.categories);
+    items = windows.map((list) => list.map((w) => w.vertex));
+  } else {
+    items = await run.ownedItems(ids, hop);
+  }
   // Only items inside the window (or still ahead of it) can matter now or later: filter before any product hop.
   const candidates = items.map((list) =>
     list.filter((v) => {
@@ -244,7 +285,11 @@ async function countBehaviour(
   );
   let productOk: Set<string> | null = null;
   if (bounds.product !== undefined) {
-    productOk = await productFilter(run, uniq(candidates.flat()), productHop, bounds.product);
+    const wanted = bounds.product.category.toLowerCase();
+    const known = indexed ?? new Map<string, readonly string[]>();
+    const unknown = uniq(candidates.flat()).filter((v) => !known.has(v.id));
+    productOk = await productFilter(run, unknown, productHop, bounds.product);
+    for (const [id, categories] of known) if (categories.includes(wanted)) productOk.add(id);
   }
   return ids.map((id, i) => {
     let count = 0;
@@ -316,12 +361,12 @@ async function evalCondition(
     const e = c.event;
     const keep = (v: Vertex) =>
       (e.type === undefined || str(v, 'type') === e.type) && (e.name === undefined || str(v, 'name') === e.name);
-    return countBehaviour(run, ids, PERFORMED, ABOUT, e, keep, sink);
+    return countBehaviour(run, ids, PERFORMED, 'Event', ABOUT, e, keep, sink);
   }
   if ('order' in c) {
     const o = c.order;
     const keep = (v: Vertex) => o.status === undefined || str(v, 'status') === o.status;
-    return countBehaviour(run, ids, PLACED, CONTAINS, o, keep, sink);
+    return countBehaviour(run, ids, PLACED, 'Order', CONTAINS, o, keep, sink);
   }
   if ('device' in c) {
     const devices = await run.ownedItems(ids, DEVICES);
@@ -367,13 +412,14 @@ export function createEmbeddedSegmentEvaluator(options: EmbeddedEvaluatorOptions
   const { store } = options;
   const pageSize = options.pageSize ?? 1000;
   const neighborPageSize = options.neighborPageSize ?? 1000;
+  const index = options.behaviourIndex !== false && hasBehaviourIndex(store) ? store : null;
 
   async function evaluate(
     definition: SegmentDefinition,
     customerIds: readonly string[],
     evaluation: EmbeddedEvaluationOptions,
   ): Promise<Verdict[]> {
-    const run = new Run(store, neighborPageSize, evaluation);
+    const run = new Run(store, neighborPageSize, evaluation, index);
     const vertices = await run.vertex(customerIds);
     const live = customerIds.filter((_id, i) => vertices[i]?.label === 'Customer');
     const sink: NextCheck = new Map();
@@ -394,7 +440,7 @@ export function createEmbeddedSegmentEvaluator(options: EmbeddedEvaluatorOptions
       checkpoint(evaluation.signal);
       const page = await store.search('Customer', '', { first: pageSize, after });
       if (page.items.length === 0) return;
-      const run = new Run(store, neighborPageSize, evaluation);
+      const run = new Run(store, neighborPageSize, evaluation, index);
       run.remember(page.items);
       const ids = page.items.map((v) => v.id);
       const sink: NextCheck = new Map();

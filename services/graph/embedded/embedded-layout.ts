@@ -31,8 +31,12 @@ export interface EmbeddedLayout {
   readonly edges: Database<ElementState, string>;
   /** [vertexId, direction, edgeLabel, neighbourId] → true, one entry per live edge and direction. */
   readonly adjacency: Database<true, IndexKey>;
-  /** [ownerId, item ts, itemId, edgeLabel] → true, one entry per live timeline edge. */
-  readonly timeline: Database<true, IndexKey>;
+  /**
+   * [ownerId, item ts, itemId, edgeLabel] → the item's product categories, one entry per live
+   * timeline edge: behaviour conditions ("viewed a tv in the last 7 days") read a window of it
+   * without visiting each item's products.
+   */
+  readonly timeline: Database<ItemCategories, IndexKey>;
   /** [label, property, value, vertexId] → true, for live vertices' indexed properties. */
   readonly lookup: Database<true, IndexKey>;
   /** [label, lower-cased value prefix, vertexId, property] → true, for live vertices' searchable properties. */
@@ -43,6 +47,13 @@ export interface EmbeddedLayout {
 }
 
 export const NAMED_DATABASES = 8;
+
+/**
+ * A timeline entry's value: the lower-cased, sorted, distinct `category` of every product the
+ * item is visibly ABOUT (events) or CONTAINS (orders). `true` is an entry written before the
+ * categories were kept (layout 1 as first released): readers visit the item's products then.
+ */
+export type ItemCategories = readonly string[] | true;
 
 /**
  * Element states are a handful of shapes ({live, tomb, props}, {v, value}, one props shape per
@@ -58,7 +69,7 @@ export function openEmbeddedLayout(root: RootDatabase): EmbeddedLayout {
     vertices: root.openDB<ElementState, string>({ name: 'vertices', ...SHARED_STRUCTURES }),
     edges: root.openDB<ElementState, string>({ name: 'edges', ...SHARED_STRUCTURES }),
     adjacency: root.openDB<true, IndexKey>({ name: 'adjacency' }),
-    timeline: root.openDB<true, IndexKey>({ name: 'timeline' }),
+    timeline: root.openDB<ItemCategories, IndexKey>({ name: 'timeline' }),
     lookup: root.openDB<true, IndexKey>({ name: 'lookup' }),
     search: root.openDB<true, IndexKey>({ name: 'search' }),
     counters: root.openDB<number, IndexKey>({ name: 'counters' }),

@@ -7,6 +7,9 @@ import { open, type RootDatabase } from 'lmdb';
 import type { Logger } from 'pino';
 import {
   type ApplyResult,
+  type BehaviourIndex,
+  type BehaviourItem,
+  type BehaviourQuery,
   compareByteOrder,
   decodePageCursor,
   type Edge,
@@ -39,6 +42,7 @@ import {
 import {
   type AdjacencyDirection,
   type EmbeddedLayout,
+  type ItemCategories,
   LAYOUT_VERSION,
   lookupKeyPart,
   NAMED_DATABASES,
@@ -56,7 +60,7 @@ export interface EmbeddedStoreOptions {
   readonly logger?: Logger;
 }
 
-export interface EmbeddedGraphStore extends GraphStore {
+export interface EmbeddedGraphStore extends GraphStore, BehaviourIndex {
   readonly kind: 'embedded';
   readonly path: string;
   /**
@@ -284,8 +288,9 @@ class LmdbGraphStore implements EmbeddedGraphStore {
 
   private neighborPage(query: NeighborQuery, states: StateCache): Page<Neighbor> {
     const after = query.after ? decodeNeighborCursor(query.after) : null;
-    const start = states.vertex(query.id);
-    if (!isLive(start)) return emptyPage();
+    // The start's state is read at its first adjacency entry: a vertex with none (most
+    // customers have no identities) answers an empty page without decoding it.
+    let start: ElementState | null = null;
     const labels = query.edgeLabels?.length ? [...new Set(query.edgeLabels)].sort(compareByteOrder) : null;
     const vertexLabels = query.vertexLabels?.length ? new Set<string>(query.vertexLabels) : null;
     const scans =
@@ -294,7 +299,7 @@ class LmdbGraphStore implements EmbeddedGraphStore {
         : [this.adjacency(query.id, query.direction === 'out' ? 'o' : 'i', labels, after)];
 
     const items: Neighbor[] = [];
-    const cursors: string[] = [];
+    const positions: (string | number)[][] = [];
     let hasNextPage = false;
     for (const entry of mergeSorted(scans, compareEntries)) {
       // A self-loop is listed once by `both`, as its out side.
@@ -303,6 +308,10 @@ class LmdbGraphStore implements EmbeddedGraphStore {
       const from = entry.direction === 'o' ? query.id : entry.neighbour;
       const to = entry.direction === 'o' ? entry.neighbour : query.id;
       const id = edgeId(entry.label, from, to);
+      if (start === null) {
+        start = states.vertex(query.id);
+        if (!isLive(start)) return emptyPage();
+      }
       const edge = states.edge(id);
       const other = states.vertex(entry.neighbour);
       const visible = entry.direction === 'o' ? isEdgeVisible(edge, start, other) : isEdgeVisible(edge, other, start);
@@ -312,9 +321,9 @@ class LmdbGraphStore implements EmbeddedGraphStore {
         break;
       }
       items.push({ edge: toEdge(id, entry.label, from, to, edge), vertex: toVertex(entry.neighbour, other) });
-      cursors.push(encodeCursor([entry.label, entry.neighbour, entry.rank]));
+      positions.push([entry.label, entry.neighbour, entry.rank]);
     }
-    return { items, cursors, hasNextPage };
+    return pageOf(items, positions, hasNextPage);
   }
 
   /** Adjacency entries of one direction in (edge label, neighbour id) order, strictly after the cursor. */
@@ -357,7 +366,7 @@ class LmdbGraphStore implements EmbeddedGraphStore {
       const labels = query.labels?.length ? new Set<string>(query.labels) : null;
       const scans = owners.map((owner) => this.timelineScan(owner, after));
       const items: TimelineItem[] = [];
-      const cursors: string[] = [];
+      const positions: (string | number)[][] = [];
       let hasNextPage = false;
       for (const group of groupByItem(mergeSorted(scans, compareTimelineEntries))) {
         const { ts, itemId } = group[0];
@@ -377,10 +386,64 @@ class LmdbGraphStore implements EmbeddedGraphStore {
           break;
         }
         items.push({ vertex: toVertex(itemId, item), ts, via });
-        cursors.push(encodeCursor([ts, itemId]));
+        positions.push([ts, itemId]);
       }
-      return { items, cursors, hasNextPage };
+      return pageOf(items, positions, hasNextPage);
     });
+  }
+
+  async behaviourWindows(queries: readonly BehaviourQuery[]): Promise<BehaviourItem[][]> {
+    this.assertOpen('behaviourWindows');
+    return this.read('behaviourWindows', () => {
+      const states = new StateCache(this.layout);
+      return queries.map((q) => this.behaviourWindow(q, states));
+    });
+  }
+
+  /**
+   * `timeline` restricted to one label and stopped at `since`, with the categories each entry
+   * carries: visibility is checked exactly as `timeline` does (item and owner edge states), but
+   * no product is read unless the entry predates kept categories.
+   */
+  private behaviourWindow(query: BehaviourQuery, states: StateCache): BehaviourItem[] {
+    // A window is what the condition counts, so it is read whole: arrays and one sort cost
+    // less than merging generators, which this read does for every customer of a preview.
+    const entries: TimelineEntry[] = [];
+    for (const owner of new Set(query.ownerIds)) this.windowScan(owner, query.since, entries);
+    if (query.ownerIds.length > 1) entries.sort(compareTimelineEntries);
+    const items: BehaviourItem[] = [];
+    for (let start = 0; start < entries.length; ) {
+      const { ts, itemId } = entries[start];
+      let end = start + 1;
+      while (end < entries.length && entries[end].itemId === itemId && entries[end].ts === ts) end++;
+      const group = entries.slice(start, end);
+      start = end;
+      if (labelOf(itemId) !== query.label) continue;
+      const item = states.vertex(itemId);
+      if (!isLive(item)) continue;
+      let visible = false;
+      let categories: readonly string[] | null = null;
+      for (const entry of group) {
+        const edge = states.edge(edgeId(entry.label, entry.owner, itemId));
+        if (!isEdgeVisible(edge, states.vertex(entry.owner), item)) continue;
+        visible = true;
+        if (Array.isArray(entry.categories)) categories = entry.categories;
+      }
+      if (visible) items.push({ vertex: toVertex(itemId, item), ts, categories });
+    }
+    return items;
+  }
+
+  /** One owner's timeline entries from the newest down to `since`, with their values, newest first. */
+  private windowScan(owner: string, since: number, into: TimelineEntry[]): void {
+    for (const { key, value } of this.layout.timeline.getRange({
+      start: [owner, '\uffff'],
+      end: [owner, since],
+      reverse: true,
+    })) {
+      if (key[0] !== owner || typeof key[1] !== 'number' || key[1] < since) break;
+      into.push({ owner, ts: key[1], itemId: key[2] as string, label: key[3] as EdgeLabel, categories: value });
+    }
   }
 
   /** One owner's timeline entries, newest first, strictly after the cursor. */
@@ -440,7 +503,11 @@ class LmdbGraphStore implements EmbeddedGraphStore {
       }
       items.push(toVertex(key, value));
     }
-    return { items, cursors: items.map((v) => encodeCursor([v.id])), hasNextPage };
+    return pageOf(
+      items,
+      items.map((v) => [v.id]),
+      hasNextPage,
+    );
   }
 
   /**
@@ -476,7 +543,11 @@ class LmdbGraphStore implements EmbeddedGraphStore {
       }
       items.push(toVertex(id, state));
     }
-    return { items, cursors: items.map((v) => encodeCursor([v.id])), hasNextPage };
+    return pageOf(
+      items,
+      items.map((v) => [v.id]),
+      hasNextPage,
+    );
   }
 
   async scanStates(label: VertexLabel, page: PageRequest): Promise<Page<StoredState>> {
@@ -496,7 +567,11 @@ class LmdbGraphStore implements EmbeddedGraphStore {
         }
         items.push({ id: key, props: visibleProps(value) });
       }
-      return { items, cursors: items.map((v) => encodeCursor([v.id])), hasNextPage };
+      return pageOf(
+        items,
+        items.map((v) => [v.id]),
+        hasNextPage,
+      );
     });
   }
 
@@ -567,6 +642,7 @@ interface TimelineEntry {
   readonly ts: number;
   readonly itemId: string;
   readonly label: EdgeLabel;
+  readonly categories?: ItemCategories;
 }
 
 function compareEntries(
@@ -651,8 +727,21 @@ function checkPage(operation: string, page: PageRequest): void {
   }
 }
 
-function encodeCursor(parts: readonly (string | number)[]): string {
-  return encodePageCursor(parts);
+/**
+ * A page whose cursors are encoded when first asked for: most readers (the 360° view's
+ * lists, a segment evaluation's hops) never look at them, and encoding one per item was
+ * 8–10 % of a whole-graph evaluation.
+ */
+function pageOf<T>(items: T[], positions: readonly (readonly (string | number)[])[], hasNextPage: boolean): Page<T> {
+  let cursors: string[] | null = null;
+  return {
+    items,
+    hasNextPage,
+    get cursors(): string[] {
+      cursors ??= positions.map((p) => encodePageCursor(p));
+      return cursors;
+    },
+  };
 }
 
 function decodeCursor(cursor: string, shape: readonly ('string' | 'number')[]): unknown[] {

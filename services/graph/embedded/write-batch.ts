@@ -35,6 +35,7 @@ import {
 import {
   type AdjacencyDirection,
   type EmbeddedLayout,
+  type ItemCategories,
   lookupKeyPart,
   MAX_VERTEX_ID_BYTES,
   searchTerm,
@@ -105,12 +106,78 @@ class EndpointStates {
   }
 }
 
+/**
+ * Edges from a timeline item to the products it is about (events) or contains (orders): the
+ * segment language filters behaviour by their products' `category`, so each timeline entry
+ * carries the item's categories (see `ItemCategories`).
+ */
+const PRODUCT_EDGES: readonly EdgeLabel[] = ['ABOUT', 'CONTAINS'];
+const PRODUCT_EDGE_SOURCES = new Set<string>(PRODUCT_EDGES.flatMap((l) => EDGES[l].from));
+const PRODUCT_EDGE_TARGETS = new Set<string>(PRODUCT_EDGES.flatMap((l) => EDGES[l].to));
+
+/**
+ * The items (events, orders) whose timeline entries' categories this batch must recompute.
+ * An item first stored by this batch has only the edges this batch writes, so for it the
+ * batch keeps those edges and the recomputation needs no range scan — the common case of a
+ * new event arriving with its PERFORMED and ABOUT edges, where scanning cost ingest 40 % of
+ * its write transaction.
+ */
+class Categorized {
+  readonly items = new Set<string>();
+  /** Items first stored in this batch. */
+  private readonly fresh = new Set<string>();
+  /** Timeline entries of fresh items, put once their categories are known. */
+  private readonly entries = new Map<string, (string | number)[][]>();
+  /** Product edges of fresh items: the product and the edge's state after this batch. */
+  private readonly products = new Map<string, { label: EdgeLabel; product: string; edge: ElementState }[]>();
+
+  add(item: string): void {
+    this.items.add(item);
+  }
+
+  stored(item: string): void {
+    this.fresh.add(item);
+  }
+
+  isFresh(item: string): boolean {
+    return this.fresh.has(item);
+  }
+
+  /** A live timeline edge to a fresh item: its entry is written by the refresh. */
+  timelineEntry(item: string, key: (string | number)[]): void {
+    this.items.add(item);
+    const list = this.entries.get(item);
+    if (list === undefined) this.entries.set(item, [key]);
+    else list.push(key);
+  }
+
+  productEdge(item: string, label: EdgeLabel, product: string, edge: ElementState): void {
+    this.items.add(item);
+    if (!this.fresh.has(item)) return;
+    const list = this.products.get(item);
+    if (list === undefined) this.products.set(item, [{ label, product, edge }]);
+    else list.push({ label, product, edge });
+  }
+
+  freshEntries(item: string): readonly (string | number)[][] {
+    return this.entries.get(item) ?? [];
+  }
+
+  freshProducts(item: string): readonly { label: EdgeLabel; product: string; edge: ElementState }[] {
+    return this.products.get(item) ?? [];
+  }
+}
+
 /** Runs inside a write transaction; throws to abort it. */
 export function writeBatch(layout: EmbeddedLayout, batch: GraphBatch): void {
   const counters = new Map<string, number>();
   const endpoints = new EndpointStates(layout);
-  for (const v of batch.vertices) writeVertex(layout, v, counters, endpoints);
-  for (const e of batch.edges) writeEdge(layout, e, counters, endpoints);
+  const dirty = new Categorized();
+  for (const v of batch.vertices) writeVertex(layout, v, counters, endpoints, dirty);
+  for (const e of batch.edges) writeEdge(layout, e, counters, endpoints, dirty);
+  // Once per item, after every write of the batch: an event's PERFORMED and ABOUT edges
+  // usually arrive together, and its categories depend on both.
+  for (const item of dirty.items) refreshItemCategories(layout, item, endpoints, dirty);
   for (const [name, delta] of counters) {
     if (delta === 0) continue;
     const key = [name.slice(0, 1), name.slice(2)];
@@ -129,6 +196,7 @@ function writeVertex(
   write: VertexWrite,
   counters: Map<string, number>,
   endpoints: EndpointStates,
+  dirty: Categorized,
 ): void {
   const id = vertexId(write);
   const stored = layout.vertices.get(id);
@@ -151,15 +219,27 @@ function writeVertex(
 
   // writeEdge stores a state for every endpoint of a live edge, so a vertex stored for the
   // first time has no incident edges and nothing below can apply: skip the range scan.
-  if (stored === undefined) return;
+  if (stored === undefined) {
+    if (PRODUCT_EDGE_SOURCES.has(write.label)) dirty.stored(id);
+    return;
+  }
   const oldTs = timelineTs(oldProps);
   const newTs = timelineTs(newProps);
   // Edge visibility depends on an endpoint only through its liveness and its tombstone.
   const visibilityChanged = wasLive !== nowLive || before.tomb !== after.tomb;
-  if (oldTs === newTs && !visibilityChanged) return;
+  const categoryChanged = PRODUCT_EDGE_TARGETS.has(write.label) && oldProps.category !== newProps.category;
+  if (oldTs === newTs && !visibilityChanged && !categoryChanged) return;
   const incident = incidentEdges(layout, id);
-  if (oldTs !== newTs) moveTimelineEntries(layout, id, incident, oldTs, newTs);
+  if (oldTs !== newTs) moveTimelineEntries(layout, id, incident, oldTs, newTs, dirty);
   if (visibilityChanged) recountIncidentEdges(layout, id, incident, before, after, counters, endpoints);
+  // The item's own liveness decides whether its product edges count; a product's category or
+  // liveness changes every item that is about it or contains it.
+  if (visibilityChanged && PRODUCT_EDGE_SOURCES.has(write.label)) dirty.add(id);
+  if (visibilityChanged || categoryChanged) {
+    for (const { direction, label, neighbour } of incident) {
+      if (direction === 'i' && PRODUCT_EDGES.includes(label)) dirty.add(neighbour);
+    }
+  }
 }
 
 interface Incident {
@@ -217,12 +297,16 @@ function moveTimelineEntries(
   incident: readonly Incident[],
   oldTs: number,
   newTs: number,
+  dirty: Categorized,
 ): void {
+  let categories: ItemCategories | undefined;
   for (const { direction, label, neighbour: owner } of incident) {
     if (direction !== 'i' || !TIMELINE_EDGE_LABELS.includes(label)) continue;
+    categories ??= layout.timeline.get([owner, oldTs, itemId, label]) ?? NO_CATEGORIES;
     layout.timeline.removeSync([owner, oldTs, itemId, label]);
-    layout.timeline.putSync([owner, newTs, itemId, label], true);
+    layout.timeline.putSync([owner, newTs, itemId, label], categories);
   }
+  if (categories === true) dirty.add(itemId);
 }
 
 function recountIncidentEdges(
@@ -255,6 +339,7 @@ function writeEdge(
   write: EdgeWrite,
   counters: Map<string, number>,
   endpoints: EndpointStates,
+  dirty: Categorized,
 ): void {
   const from = vertexId(write.from);
   const to = vertexId(write.to);
@@ -272,14 +357,26 @@ function writeEdge(
   const nowLive = isLive(after);
   // BatchBuilder always carries an upserted edge's endpoints; a hand-built batch may not. Store
   // them as empty so that "never stored" keeps meaning "no incident edges" (see writeVertex).
-  if (nowLive && fromStored === undefined) endpoints.put(from, EMPTY_STATE);
-  if (nowLive && toStored === undefined && to !== from) endpoints.put(to, EMPTY_STATE);
+  if (nowLive && fromStored === undefined) {
+    endpoints.put(from, EMPTY_STATE);
+    if (PRODUCT_EDGE_SOURCES.has(write.from.label)) dirty.stored(from);
+  }
+  if (nowLive && toStored === undefined && to !== from) {
+    endpoints.put(to, EMPTY_STATE);
+    if (PRODUCT_EDGE_SOURCES.has(write.to.label)) dirty.stored(to);
+  }
   if (wasLive !== nowLive) {
     const timelineKey = EDGES[write.label].timeline ? [from, endpointTimelineTs(toState), to, write.label] : null;
     if (nowLive) {
       layout.adjacency.putSync([from, 'o', write.label, to], true);
       layout.adjacency.putSync([to, 'i', write.label, from], true);
-      if (timelineKey) layout.timeline.putSync(timelineKey, true);
+      if (timelineKey) {
+        if (dirty.isFresh(to)) dirty.timelineEntry(to, timelineKey);
+        else {
+          layout.timeline.putSync(timelineKey, NO_CATEGORIES);
+          if (PRODUCT_EDGE_SOURCES.has(write.to.label)) dirty.add(to);
+        }
+      }
     } else {
       layout.adjacency.removeSync([from, 'o', write.label, to]);
       layout.adjacency.removeSync([to, 'i', write.label, from]);
@@ -288,6 +385,79 @@ function writeEdge(
   }
   const delta = Number(isEdgeVisible(after, fromState, toState)) - Number(isEdgeVisible(before, fromState, toState));
   bump(counters, 'e', write.label, delta);
+  if (PRODUCT_EDGES.includes(write.label)) dirty.productEdge(from, write.label, to, after);
+}
+
+const NO_CATEGORIES: readonly string[] = Object.freeze([]) as readonly string[];
+
+/**
+ * The lower-cased `category` of every product the item visibly points at over a product
+ * edge, sorted and distinct: a pure function of the stored states, recomputed whenever one of
+ * them changes (the item's liveness, a product edge, a product's category or liveness), so it
+ * converges whatever order the writes arrive in.
+ */
+function itemCategories(
+  layout: EmbeddedLayout,
+  itemId: string,
+  item: ElementState,
+  endpoints: EndpointStates,
+  dirty: Categorized,
+): string[] {
+  if (!isLive(item)) return [];
+  const found = new Set<string>();
+  if (dirty.isFresh(itemId)) {
+    for (const { product, edge } of dirty.freshProducts(itemId)) {
+      const state = endpoints.get(product) ?? EMPTY_STATE;
+      if (!isEdgeVisible(edge, item, state)) continue;
+      const category = visibleProps(state).category;
+      if (typeof category === 'string') found.add(category.toLowerCase());
+    }
+    return [...found].sort();
+  }
+  for (const label of PRODUCT_EDGES) {
+    for (const key of layout.adjacency.getKeys({ start: [itemId, 'o', label] })) {
+      if (key[0] !== itemId || key[1] !== 'o' || key[2] !== label) break;
+      const productId = key[3] as string;
+      const edge = layout.edges.get(edgeId(label, itemId, productId)) ?? EMPTY_STATE;
+      const product = endpoints.get(productId) ?? EMPTY_STATE;
+      if (!isEdgeVisible(edge, item, product)) continue;
+      const category = visibleProps(product).category;
+      if (typeof category === 'string') found.add(category.toLowerCase());
+    }
+  }
+  return [...found].sort();
+}
+
+/** Writes the item's categories into each of its timeline entries (one per owner and timeline edge). */
+function refreshItemCategories(
+  layout: EmbeddedLayout,
+  itemId: string,
+  endpoints: EndpointStates,
+  dirty: Categorized,
+): void {
+  const item = endpoints.get(itemId) ?? EMPTY_STATE;
+  if (dirty.isFresh(itemId)) {
+    const entries = dirty.freshEntries(itemId);
+    if (entries.length === 0) return;
+    const categories = itemCategories(layout, itemId, item, endpoints, dirty);
+    for (const entry of entries) layout.timeline.putSync(entry, categories);
+    return;
+  }
+  let categories: string[] | null = null;
+  const ts = endpointTimelineTs(item);
+  for (const key of layout.adjacency.getKeys({ start: [itemId, 'i'] })) {
+    if (key[0] !== itemId || key[1] !== 'i') break;
+    const label = key[2] as EdgeLabel;
+    if (!TIMELINE_EDGE_LABELS.includes(label)) continue;
+    categories ??= itemCategories(layout, itemId, item, endpoints, dirty);
+    const entry = [key[3] as string, ts, itemId, label];
+    if (!sameCategories(layout.timeline.get(entry), categories)) layout.timeline.putSync(entry, categories);
+  }
+}
+
+function sameCategories(stored: ItemCategories | undefined, next: readonly string[]): boolean {
+  if (!Array.isArray(stored) || stored.length !== next.length) return false;
+  return stored.every((c, i) => c === next[i]);
 }
 
 /**
