@@ -1,8 +1,10 @@
 /**
  * `c360` — the command line and the composition root of every process it
  * starts. The only module that reads `process.env`; it hands the environment
- * to createConfig, which validates it.
+ * to createConfig, which validates it (and, first of all, defaults NODE_ENV for the libraries:
+ * see production-mode.ts).
  */
+import './production-mode';
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
