@@ -1,5 +1,5 @@
 import { ConfigError } from '../../../graph-schema';
-import { createDecoders, parseJsonBytes, resolveDecoderLimits } from '../../../ingest/decoders';
+import { createDecoders, parseJsonBytes, parseJsonText, resolveDecoderLimits } from '../../../ingest/decoders';
 import { DecodeError } from '../../../ingest/errors';
 import type { SourceKind } from '../../../ingest/hub-event';
 import { failureOf, raw } from './decoder-fixtures';
@@ -264,5 +264,41 @@ describe('decoder limits', () => {
     expect(parseJsonBytes(Buffer.from('{"a":"[[[[\\"[[["}'), { maxBytes: 1000, maxDepth: 1 })).toEqual({
       a: '[[[["[[[',
     });
+  });
+
+  test('surrogates: pairs pass raw or escaped, a lone half is refused raw, escaped, or in a key', () => {
+    const limits = { maxBytes: 1000, maxDepth: 8 };
+    expect(parseJsonBytes(Buffer.from('{"a":"tv 📺 ok"}'), limits)).toEqual({ a: 'tv 📺 ok' });
+    expect(parseJsonBytes(Buffer.from('{"a":"\\uD83D\\uDCFA"}'), limits)).toEqual({ a: '📺' });
+    const refused = (f: () => unknown) => {
+      try {
+        f();
+      } catch (e) {
+        return e instanceof DecodeError ? [e.code, e.path] : e;
+      }
+      return 'accepted';
+    };
+    expect(refused(() => parseJsonBytes(Buffer.from('{"a":["x","\\uDC00"]}'), limits))).toEqual([
+      'INVALID_VALUE',
+      'a[1]',
+    ]);
+    expect(refused(() => parseJsonBytes(Buffer.from('{"b":{"\\ud800":1}}'), limits))).toEqual([
+      'INVALID_VALUE',
+      'b["\\ud800"]',
+    ]);
+    // Text that did not come from UTF-8 bytes (a Debezium Json column) can hold a raw lone half.
+    expect(refused(() => parseJsonText(`{"c":"x\ud800"}`, 8))).toEqual(['INVALID_VALUE', 'c']);
+  });
+
+  test('too deep names where, and keeps the message as its path', () => {
+    try {
+      parseJsonBytes(Buffer.from('{"a":{"b":[[1]]}}'), { maxBytes: 1000, maxDepth: 3 });
+      throw new Error('accepted');
+    } catch (e) {
+      expect(e).toBeInstanceOf(DecodeError);
+      expect((e as DecodeError).code).toBe('TOO_DEEP');
+      expect((e as DecodeError).path).toBeNull();
+      expect((e as DecodeError).message).toMatch(/deeper than 3 levels at a\.b\[0\]/);
+    }
   });
 });
