@@ -433,9 +433,10 @@ const SETTINGS = {
     parse: integer(100, 3_600_000),
   },
   kafkaTopicRefreshMs: { env: 'C360_KAFKA_TOPIC_REFRESH_MS', default: 60_000, parse: integer(100, 3_600_000) },
+  // One partition's batch per fetch: see DEFAULT_MAX_BYTES_PER_PARTITION (services/kafka).
   kafkaMaxBytesPerPartition: {
     env: 'C360_KAFKA_MAX_BYTES_PER_PARTITION',
-    default: 1024 * 1024,
+    default: 8 * 1024 * 1024,
     parse: integer(1024, 256 * 1024 * 1024),
   },
 } satisfies Record<string, Setting<unknown>>;

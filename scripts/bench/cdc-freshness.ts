@@ -13,7 +13,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { Kafka, logLevel } from 'kafkajs';
+import { type Consumer, Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
 import pino from 'pino';
 import { Registry } from 'prom-client';
@@ -51,6 +51,12 @@ export interface CdcFreshnessOptions {
   readonly loadRows?: number;
   /** Load before the first measured sample, so samples meet a steady rate (default 1000 ms). */
   readonly loadSettleMs?: number;
+  /**
+   * Throughput instead of freshness: no samples; the load runs this long, and the result
+   * compares what Debezium delivered (a no-op consumer on the table's topic) with what the
+   * worker applied (its group's committed offsets) over that time.
+   */
+  readonly throughputSeconds?: number;
   /** Servers; defaults are the local `c360 infra` ones. */
   readonly kafkaBrokers?: readonly string[];
   readonly connectUrl?: string;
@@ -200,6 +206,9 @@ export async function cdcFreshnessScenario(options: CdcFreshnessOptions): Promis
 
   const admin = kafka.admin();
   const latencies: number[] = [];
+  let noop: Consumer | null = null;
+  const noopCount = { messages: 0, lastAtMs: 0 };
+  let window: { seconds: number; debeziumRows: number; workerRows: number } | null = null;
   let load: PacedLoad | null = null;
   let report: LoadReport | null = null;
   try {
@@ -217,6 +226,22 @@ export async function cdcFreshnessScenario(options: CdcFreshnessOptions): Promis
       if (Date.now() > deadline) throw new Error(`cdcFreshnessScenario: topic ${topic} never appeared`);
     }
     await worker.start();
+    // The layer underneath, measured beside the worker: a consumer that does nothing but count.
+    noop = kafka.consumer({ groupId: `c360-bench-noop-${suffix}`, maxWaitTimeInMs: 100 });
+    await noop.connect();
+    await noop.subscribe({ topics: [topic], fromBeginning: false });
+    const counter = noopCount;
+    await noop.run({
+      autoCommit: false,
+      eachBatch: async ({ batch }) => {
+        counter.messages += batch.messages.length;
+        counter.lastAtMs = performance.now();
+      },
+    });
+    const committed = async (): Promise<number> => {
+      const offsets = await admin.fetchOffsets({ groupId: `c360-bench-${suffix}`, topics: [topic] });
+      return offsets[0].partitions.reduce((n, p) => n + Math.max(0, Number(p.offset)), 0);
+    };
     const measure = async (n: number): Promise<number> => {
       const plan = `plan-${n}`;
       const started = performance.now();
@@ -250,13 +275,29 @@ export async function cdcFreshnessScenario(options: CdcFreshnessOptions): Promis
       });
       await sleep(options.loadSettleMs ?? 1000);
     }
-    for (let i = 0; i < options.samples; i++) latencies.push(await measure(i));
+    if (options.throughputSeconds !== undefined && load) {
+      // Both counted over the same window, after the settle time: rates, not totals.
+      const startMs = performance.now();
+      const noopStart = noopCount.messages;
+      const workerStart = await committed();
+      await sleep(options.throughputSeconds * 1000);
+      const seconds = (performance.now() - startMs) / 1000;
+      window = {
+        seconds,
+        debeziumRows: noopCount.messages - noopStart,
+        workerRows: (await committed()) - workerStart,
+      };
+    } else {
+      for (let i = 0; i < options.samples; i++) latencies.push(await measure(i));
+      window = null;
+    }
   } finally {
     // First, so no UPDATE runs into the schema being dropped (stop never rejects: send errors are counted).
     if (load) report = await load.stop();
     // Each step on its own: a failed one must not leave a replication slot pinning WAL.
     const steps: (() => Promise<unknown>)[] = [
       async () => loadPg?.end(),
+      async () => noop?.disconnect(),
       () => admin.disconnect(),
       () => worker.stop(),
       () => server.close(),
@@ -300,6 +341,55 @@ export async function cdcFreshnessScenario(options: CdcFreshnessOptions): Promis
     );
   }
   if (report.firstError) notes.push(`${report.failed} load rows failed; first error: ${report.firstError}`);
+  if (window) {
+    const committedPerSecond = report.achievedPerSecond;
+    const debezium = window.debeziumRows / window.seconds;
+    const worker = window.workerRows / window.seconds;
+    // Which layer held the rate: PostgreSQL (what was committed), Debezium (what reached
+    // Kafka, seen by a consumer that does nothing), or the worker (what it applied).
+    const limit =
+      debezium < KEEP_UP_SHARE * committedPerSecond
+        ? 'debezium'
+        : worker < KEEP_UP_SHARE * debezium
+          ? 'worker'
+          : committedPerSecond < KEEP_UP_SHARE * report.targetPerSecond
+            ? 'postgres'
+            : 'none';
+    notes.push(
+      `throughput over ${window.seconds.toFixed(1)} s after a ${options.loadSettleMs ?? 1000} ms settle: row changes committed in PostgreSQL, ` +
+        'delivered to Kafka by Debezium (a no-op kafkajs consumer on the table topic, same run), and applied by the worker (its committed offsets)',
+      `limit: ${limit}`,
+    );
+    return {
+      name: 'cdc-throughput',
+      store: 'embedded',
+      params: {
+        ...params,
+        targetRowChangesPerSecond: report.targetPerSecond,
+        loadRows,
+        seconds: options.throughputSeconds ?? 0,
+      },
+      metrics: {
+        committedRowsPerSecond: Math.round(committedPerSecond),
+        debeziumRowsPerSecond: Math.round(debezium),
+        workerRowsPerSecond: Math.round(worker),
+        workerFractionOfDebezium: Math.round((worker / Math.max(1, debezium)) * 1000) / 1000,
+        limitIsWorker: limit === 'worker' ? 1 : 0,
+        limitIsDebezium: limit === 'debezium' ? 1 : 0,
+        loadFailedRows: report.failed,
+      },
+      units: {
+        committedRowsPerSecond: 'rows/s',
+        debeziumRowsPerSecond: 'rows/s',
+        workerRowsPerSecond: 'rows/s',
+        workerFractionOfDebezium: 'ratio',
+        limitIsWorker: 'bool',
+        limitIsDebezium: 'bool',
+        loadFailedRows: 'count',
+      },
+      notes,
+    };
+  }
   return {
     name: 'cdc-freshness',
     store: 'embedded',

@@ -47,4 +47,27 @@ describe('cdcFreshnessScenario under background load', () => {
       await pg.end();
     }
   });
+
+  it('in throughput mode compares what Debezium delivered with what the worker applied, and names the limit', async () => {
+    const endpoints = testEndpoints();
+    const result = await cdcFreshnessScenario({
+      samples: 0,
+      warmup: 2,
+      loadRowsPerSecond: 200,
+      loadRows: 100,
+      loadSettleMs: 1000,
+      throughputSeconds: 3,
+      kafkaBrokers: endpoints.kafka.brokers,
+      connectUrl: endpoints.connect.url,
+      postgresUrl: endpoints.postgres.connectionString,
+    });
+    expect(result).toMatchObject({ name: 'cdc-throughput', params: { targetRowChangesPerSecond: 200, seconds: 3 } });
+    const m = result.metrics as Record<string, number>;
+    // 200 rows/s is far below every layer's limit: each passes on about what it was given.
+    expect(m.committedRowsPerSecond).toBeGreaterThan(150);
+    expect(m.debeziumRowsPerSecond).toBeGreaterThan(0.6 * m.committedRowsPerSecond);
+    expect(m.workerRowsPerSecond).toBeGreaterThan(0.6 * m.debeziumRowsPerSecond);
+    expect(m.limitIsWorker + m.limitIsDebezium).toBeLessThanOrEqual(1);
+    expect(result.notes.some((n) => n.startsWith('limit: '))).toBe(true);
+  });
 });
