@@ -52,13 +52,46 @@ export function decodeCursor<T>(
 
 export const isString = (s: unknown): s is string => typeof s === 'string';
 
-/** Wraps a store page whose cursors pass through unchanged (search, timeline). */
-export function toConnection<T, N>(kind: string, page: Page<T>, toNode: (item: T) => N): Connection<N> {
-  const edges = page.items.map((item, i) => ({ cursor: encodeCursor(kind, page.cursors[i]), node: toNode(item) }));
+/**
+ * An edge whose cursor is encoded when a client selects it: the 360° view asks for the
+ * cursors of one list of five, and encoding them all was a few percent of its CPU.
+ */
+function lazyEdge<N>(node: N, cursorOf: () => string): { readonly cursor: string; readonly node: N } {
+  let cursor: string | null = null;
+  return {
+    node,
+    get cursor(): string {
+      cursor ??= cursorOf();
+      return cursor;
+    },
+  };
+}
+
+function connectionOf<N>(
+  edges: readonly { readonly cursor: string; readonly node: N }[],
+  hasNextPage: boolean,
+): Connection<N> {
   return {
     edges,
-    pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges.length ? edges[edges.length - 1].cursor : null },
+    pageInfo: {
+      hasNextPage,
+      get endCursor(): string | null {
+        return edges.length ? edges[edges.length - 1].cursor : null;
+      },
+    },
   };
+}
+
+/** The same connection with each node mapped; cursors stay as lazy as they were. */
+export function mapNodes<T, N>(connection: Connection<T>, toNode: (node: T) => N): Connection<N> {
+  const edges = connection.edges.map((e) => lazyEdge(toNode(e.node), () => e.cursor));
+  return connectionOf(edges, connection.pageInfo.hasNextPage);
+}
+
+/** Wraps a store page whose cursors pass through unchanged (search, timeline). */
+export function toConnection<T, N>(kind: string, page: Page<T>, toNode: (item: T) => N): Connection<N> {
+  const edges = page.items.map((item, i) => lazyEdge(toNode(item), () => encodeCursor(kind, page.cursors[i])));
+  return connectionOf(edges, page.hasNextPage);
 }
 
 /** Per-owner store cursor: where the next page of each owner's neighbours starts. */
@@ -99,8 +132,15 @@ export function mergeNeighborPages(
   first: number,
 ): Connection<Neighbor> {
   const pos = owners.map(() => 0);
-  const current: Record<string, string> = { ...(state ?? {}) };
-  const edges: { cursor: string; node: Neighbor }[] = [];
+  /** The merge state after an edge: each owner's cursor at its last consumed item, else where it started. */
+  const stateAt = (consumed: readonly number[]): MergeState => {
+    const at: Record<string, string> = { ...(state ?? {}) };
+    consumed.forEach((n, o) => {
+      if (n > 0) at[owners[o]] = pages[o].cursors[n - 1];
+    });
+    return at;
+  };
+  const edges: { readonly cursor: string; readonly node: Neighbor }[] = [];
   while (edges.length < first) {
     let best: Neighbor | null = null;
     for (let o = 0; o < owners.length; o++) {
@@ -110,16 +150,11 @@ export function mergeNeighborPages(
     if (best === null) break;
     for (let o = 0; o < owners.length; o++) {
       const item = pages[o].items[pos[o]];
-      if (item && compareNeighbors(item, best) === 0) {
-        current[owners[o]] = pages[o].cursors[pos[o]];
-        pos[o]++;
-      }
+      if (item && compareNeighbors(item, best) === 0) pos[o]++;
     }
-    edges.push({ cursor: encodeCursor(kind, { ...current }), node: best });
+    const consumed = pos.slice();
+    edges.push(lazyEdge(best, () => encodeCursor(kind, stateAt(consumed))));
   }
   const hasNextPage = owners.some((_, o) => pos[o] < pages[o].items.length || pages[o].hasNextPage);
-  return {
-    edges,
-    pageInfo: { hasNextPage, endCursor: edges.length ? edges[edges.length - 1].cursor : null },
-  };
+  return connectionOf(edges, hasNextPage);
 }

@@ -25,6 +25,7 @@ import {
   isMergeState,
   isString,
   MAX_PAGE_SIZE,
+  mapNodes,
   mergedNeighborQueries,
   mergeNeighborPages,
   pageSize,
@@ -108,7 +109,7 @@ async function mergedNeighbors(
   );
   const pages = await Promise.all(queries.map((q) => ctx.loaders.neighbors.load(q)));
   const merged = mergeNeighborPages(kind, owners, pages, state, first);
-  return { ...merged, edges: merged.edges.map((e) => ({ cursor: e.cursor, node: e.node.vertex })) };
+  return mapNodes(merged, (n) => n.vertex);
 }
 
 async function viewOfIdentity(ctx: GraphQLContext, identityId: string): Promise<CustomerView | null> {

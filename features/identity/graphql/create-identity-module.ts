@@ -13,6 +13,7 @@ import {
   isMergeState,
   isString,
   MAX_PAGE_SIZE,
+  mapNodes,
   mergedNeighborQueries,
   mergeNeighborPages,
   pageSize,
@@ -149,7 +150,7 @@ export function createIdentityModule(deps: IdentityModuleDeps): GraphQLModule {
     );
     const pages = await Promise.all(queries.map((q) => ctx.loaders.neighbors.load(q)));
     const merged = mergeNeighborPages(kind, owners, pages, state, first);
-    return { ...merged, edges: merged.edges.map((e) => ({ cursor: e.cursor, node: e.node.vertex })) };
+    return mapNodes(merged, (n) => n.vertex);
   }
 
   async function profileFor(id: string): Promise<ProfileView | null> {
