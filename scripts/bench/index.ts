@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { Kafka, logLevel } from 'kafkajs';
+import { createConfig } from '../../app/config';
 import { ConfigError } from '../../graph-schema';
 import { DEMO_FILES, writeDemoFiles } from '../demo';
 import { createInfraConfig, type InfraConfig, infraStatus, infraUp } from '../infra';
@@ -26,6 +27,7 @@ import {
   clearRemoteGraph,
   type KafkaIngestRun,
   kafkaIngestScenario,
+  noopConsumeScenario,
   produceDemoToKafka,
   type RemoteBenchStore,
 } from './kafka-ingest';
@@ -98,8 +100,15 @@ async function ensureDemo(outDir: string, customers: number): Promise<{ dir: str
   return { dir, events: written.counts.total };
 }
 
-function ratioResult(store: BenchStore, batched: KafkaIngestRun, naive: KafkaIngestRun): ScenarioResult {
+function ratioResult(
+  store: BenchStore,
+  batched: KafkaIngestRun,
+  naive: KafkaIngestRun,
+  noopRecordsPerSecond: number,
+): ScenarioResult {
   const ratio = (a: number, b: number) => (b > 0 ? Math.round((a / b) * 10) / 10 : 0);
+  const fraction =
+    noopRecordsPerSecond > 0 ? Math.round((batched.eventsPerSecond / noopRecordsPerSecond) * 1000) / 1000 : 0;
   return {
     name: 'ingest-kafka-ratio',
     store,
@@ -111,6 +120,8 @@ function ratioResult(store: BenchStore, batched: KafkaIngestRun, naive: KafkaIng
       batchedElementsPerSecond: batched.elementsPerSecond,
       naiveElementsPerSecond: naive.elementsPerSecond,
       speedupElements: ratio(batched.elementsPerSecond, naive.elementsPerSecond),
+      noopConsumerRecordsPerSecond: noopRecordsPerSecond,
+      fractionOfNoopConsumer: fraction,
     },
     units: {
       batchedEventsPerSecond: 'events/s',
@@ -119,8 +130,11 @@ function ratioResult(store: BenchStore, batched: KafkaIngestRun, naive: KafkaIng
       batchedElementsPerSecond: 'elements/s',
       naiveElementsPerSecond: 'elements/s',
       speedupElements: 'x',
+      noopConsumerRecordsPerSecond: 'records/s',
+      fractionOfNoopConsumer: 'ratio',
     },
     notes: [
+      'fractionOfNoopConsumer = batched events/s ÷ a no-op kafkajs consumer of the same topics in the same run (consume-kafka-noop)',
       'both from the same Kafka topics into an empty graph, in the same run',
       'speedupElements compares coalesced vertex/edge writes finished per second; it stays meaningful when the time-boxed baseline ends before its first poll commits (then events/s and speedup are 0)',
     ],
@@ -264,6 +278,15 @@ async function kafkaPart(
     units: { records: 'count', recordsPerSecond: 'records/s', seconds: 's' },
     notes: ['the demo mix produced once; every store below consumes these topics with its own group'],
   });
+  // The raw speed of the layer underneath, with the worker's own fetch settings.
+  const workerDefaults = createConfig({}).kafka;
+  const noop = await noopConsumeScenario(kafka, produced, {
+    run,
+    maxSeconds: 600,
+    partitionsConsumedConcurrently: workerDefaults.partitionsConsumedConcurrently,
+    maxBytesPerPartition: workerDefaults.maxBytesPerPartition,
+  });
+  record(noop.result);
   const urlOf = (store: BenchStore) => (store === 'embedded' ? null : endpoints[store].url);
   const ingest = async (store: BenchStore, naive: boolean): Promise<KafkaIngestRun> => {
     if (store !== 'embedded') await clearRemoteGraph(store, endpoints);
@@ -296,7 +319,7 @@ async function kafkaPart(
       record(
         store === 'embedded' ? batched.result : await withServerFootprint(options.infra, store, batched.result),
         naive.result,
-        ratioResult(store, batched, naive),
+        ratioResult(store, batched, naive, noop.recordsPerSecond),
       );
       try {
         record(...(await serveScenarios(options, store, batched, customers, run)));

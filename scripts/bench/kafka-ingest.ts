@@ -270,3 +270,81 @@ export async function kafkaIngestScenario(
     },
   };
 }
+
+export interface NoopConsumeRun {
+  readonly result: ScenarioResult;
+  readonly recordsPerSecond: number;
+}
+
+/**
+ * The layer underneath the worker: the same topics through a kafkajs consumer group that
+ * does what the worker does around its work — a batch per partition, every partition in
+ * flight at once, the batch's offset committed after it — and nothing else. The worker's
+ * events/s as a fraction of this is how much of Kafka's own speed ingest keeps.
+ */
+export async function noopConsumeScenario(
+  kafka: Kafka,
+  produced: ProducedDemo,
+  options: { run: string; maxSeconds: number; partitionsConsumedConcurrently: number; maxBytesPerPartition: number },
+): Promise<NoopConsumeRun> {
+  const consumer = kafka.consumer({
+    groupId: `${produced.topics.cdcPrefix}-noop-${options.run}`,
+    maxBytesPerPartition: options.maxBytesPerPartition,
+    maxWaitTimeInMs: 500,
+  });
+  let count = 0;
+  let firstMs = 0;
+  let lastMs = 0;
+  let done: () => void = () => undefined;
+  const finished = new Promise<void>((resolve) => {
+    done = resolve;
+  });
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topics: [...produced.topics.names], fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: options.partitionsConsumedConcurrently,
+      eachBatch: async ({ batch, resolveOffset, commitOffsetsIfNecessary }) => {
+        if (batch.messages.length === 0) return;
+        if (firstMs === 0) firstMs = performance.now();
+        count += batch.messages.length;
+        const last = batch.lastOffset();
+        resolveOffset(last);
+        await commitOffsetsIfNecessary({
+          topics: [
+            {
+              topic: batch.topic,
+              partitions: [{ partition: batch.partition, offset: (BigInt(last) + 1n).toString() }],
+            },
+          ],
+        });
+        lastMs = performance.now();
+        if (count >= produced.records) done();
+      },
+    });
+    await Promise.race([finished, new Promise((r) => setTimeout(r, options.maxSeconds * 1000))]);
+  } finally {
+    await consumer.disconnect();
+  }
+  const seconds = (lastMs - firstMs) / 1000;
+  const recordsPerSecond = seconds > 0 ? Math.round(count / seconds) : 0;
+  return {
+    recordsPerSecond,
+    result: {
+      name: 'consume-kafka-noop',
+      store: 'embedded',
+      params: {
+        records: produced.records,
+        partitionsConsumedConcurrently: options.partitionsConsumedConcurrently,
+        maxBytesPerPartition: options.maxBytesPerPartition,
+      },
+      metrics: { consumed: count, recordsPerSecond, seconds: Math.round(seconds * 10) / 10 },
+      units: { consumed: 'records', recordsPerSecond: 'records/s', seconds: 's' },
+      notes: [
+        'the same topics as the ingest runs, a fresh consumer group doing nothing but committing each batch (kafkajs, the worker’s defaults)',
+      ],
+    },
+  };
+}

@@ -33,6 +33,12 @@ describe('c360 bench --quick --kafka (embedded, gremlin, neo4j)', () => {
       };
       const produced = find('produce-kafka', 'embedded').metrics.records;
       expect(produced).toBeGreaterThan(10_000);
+      // The layer underneath, same topics, same run: everything consumed, and the ratio reported.
+      const noop = find('consume-kafka-noop', 'embedded');
+      expect(noop.metrics.consumed).toBe(produced);
+      expect(noop.metrics.recordsPerSecond).toBeGreaterThan(0);
+      const fraction = find('ingest-kafka-ratio', 'embedded').metrics.fractionOfNoopConsumer;
+      expect(fraction).toBeGreaterThan(0);
       const graphs = ['embedded', 'gremlin', 'neo4j'].map((store) => {
         const batched = find('ingest-kafka', store);
         // Everything produced was committed, i.e. durable in that store.
