@@ -129,7 +129,7 @@ class Categorized {
   /** Timeline entries of fresh items, put once their categories are known. */
   private readonly entries = new Map<string, (string | number)[][]>();
   /** Product edges of fresh items: the product and the edge's state after this batch. */
-  private readonly products = new Map<string, { label: EdgeLabel; product: string; edge: ElementState }[]>();
+  private readonly products = new Map<string, { product: string; edge: ElementState }[]>();
 
   add(item: string): void {
     this.items.add(item);
@@ -151,19 +151,19 @@ class Categorized {
     else list.push(key);
   }
 
-  productEdge(item: string, label: EdgeLabel, product: string, edge: ElementState): void {
+  productEdge(item: string, product: string, edge: ElementState): void {
     this.items.add(item);
     if (!this.fresh.has(item)) return;
     const list = this.products.get(item);
-    if (list === undefined) this.products.set(item, [{ label, product, edge }]);
-    else list.push({ label, product, edge });
+    if (list === undefined) this.products.set(item, [{ product, edge }]);
+    else list.push({ product, edge });
   }
 
   freshEntries(item: string): readonly (string | number)[][] {
     return this.entries.get(item) ?? [];
   }
 
-  freshProducts(item: string): readonly { label: EdgeLabel; product: string; edge: ElementState }[] {
+  freshProducts(item: string): readonly { product: string; edge: ElementState }[] {
     return this.products.get(item) ?? [];
   }
 }
@@ -385,7 +385,7 @@ function writeEdge(
   }
   const delta = Number(isEdgeVisible(after, fromState, toState)) - Number(isEdgeVisible(before, fromState, toState));
   bump(counters, 'e', write.label, delta);
-  if (PRODUCT_EDGES.includes(write.label)) dirty.productEdge(from, write.label, to, after);
+  if (PRODUCT_EDGES.includes(write.label)) dirty.productEdge(from, to, after);
 }
 
 const NO_CATEGORIES: readonly string[] = Object.freeze([]) as readonly string[];
@@ -406,26 +406,30 @@ function itemCategories(
   if (!isLive(item)) return [];
   const found = new Set<string>();
   if (dirty.isFresh(itemId)) {
-    for (const { product, edge } of dirty.freshProducts(itemId)) {
-      const state = endpoints.get(product) ?? EMPTY_STATE;
-      if (!isEdgeVisible(edge, item, state)) continue;
-      const category = visibleProps(state).category;
-      if (typeof category === 'string') found.add(category.toLowerCase());
-    }
+    for (const { product, edge } of dirty.freshProducts(itemId)) addCategory(found, edge, item, endpoints.get(product));
     return [...found].sort();
   }
   for (const label of PRODUCT_EDGES) {
     for (const key of layout.adjacency.getKeys({ start: [itemId, 'o', label] })) {
       if (key[0] !== itemId || key[1] !== 'o' || key[2] !== label) break;
       const productId = key[3] as string;
-      const edge = layout.edges.get(edgeId(label, itemId, productId)) ?? EMPTY_STATE;
-      const product = endpoints.get(productId) ?? EMPTY_STATE;
-      if (!isEdgeVisible(edge, item, product)) continue;
-      const category = visibleProps(product).category;
-      if (typeof category === 'string') found.add(category.toLowerCase());
+      addCategory(found, layout.edges.get(edgeId(label, itemId, productId)), item, endpoints.get(productId));
     }
   }
   return [...found].sort();
+}
+
+/** The product's lower-cased category, when the edge from the item to it is visible. */
+function addCategory(
+  found: Set<string>,
+  edge: ElementState | undefined,
+  item: ElementState,
+  product: ElementState | undefined,
+): void {
+  const state = product ?? EMPTY_STATE;
+  if (!isEdgeVisible(edge ?? EMPTY_STATE, item, state)) return;
+  const category = visibleProps(state).category;
+  if (typeof category === 'string') found.add(category.toLowerCase());
 }
 
 /** Writes the item's categories into each of its timeline entries (one per owner and timeline edge). */
