@@ -5,6 +5,7 @@
  */
 import type { Database, RootDatabase } from 'lmdb';
 import type { ElementState, JsonObject, JsonValue } from '../../../graph-schema';
+import { StateEncoder } from './state-codec';
 
 /** Bumped when the key layout changes incompatibly; an old directory is refused, never misread. */
 export const LAYOUT_VERSION = 1;
@@ -61,7 +62,12 @@ export type ItemCategories = readonly string[] | true;
  * inside every value, which made ingest spend 10 % of its time writing record definitions and
  * reads decode them again. Values written before this are still read (they carry their own).
  */
-const SHARED_STRUCTURES = { sharedStructuresKey: Symbol.for('c360.structures'), maxSharedStructures: 1024 } as const;
+const SHARED_STRUCTURES = {
+  sharedStructuresKey: Symbol.for('c360.structures'),
+  maxSharedStructures: 1024,
+  // Each distinct version stored once per state (state-codec.ts).
+  encoder: { Encoder: StateEncoder },
+} as const;
 
 export function openEmbeddedLayout(root: RootDatabase): EmbeddedLayout {
   return {
