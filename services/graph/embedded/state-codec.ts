@@ -26,14 +26,7 @@ interface StoredState {
 }
 
 function isElementState(value: unknown): value is ElementState {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    'props' in value &&
-    'live' in value &&
-    'tomb' in value &&
-    !Array.isArray(value)
-  );
+  return typeof value === 'object' && value !== null && 'props' in value && 'live' in value && 'tomb' in value;
 }
 
 function isStoredState(value: unknown): value is StoredState {
@@ -54,16 +47,19 @@ export function toStoredState(state: ElementState): StoredState {
   const l = state.live === null ? -1 : indexOf(state.live);
   const t = state.tomb === null ? -1 : indexOf(state.tomb);
   const p: Record<string, JsonValue> = {};
-  const i: Record<string, number> = {};
-  let mixed = false;
-  for (const name of names) {
+  // Built only for the uncommon mixed state: every write encodes a state, most at one version.
+  let i: Record<string, number> | undefined;
+  for (const [n, name] of names.entries()) {
     const prop = state.props[name] as PropertyState;
     p[name] = prop.value;
     const at = indexOf(prop.v);
-    i[name] = at;
-    if (at !== 0) mixed = true;
+    if (at !== 0 && i === undefined) {
+      i = {};
+      for (const earlier of names.slice(0, n)) i[earlier] = 0;
+    }
+    if (i !== undefined) i[name] = at;
   }
-  return mixed ? { s: versions, l, t, p, i } : { s: versions, l, t, p };
+  return i === undefined ? { s: versions, l, t, p } : { s: versions, l, t, p, i };
 }
 
 export function fromStoredState(stored: StoredState): ElementState {
