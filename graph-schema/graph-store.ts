@@ -44,6 +44,18 @@ export interface Page<T> {
   /** Cursor of each item, same order as `items`. */
   readonly cursors: readonly string[];
   readonly hasNextPage: boolean;
+  /**
+   * The last item's cursor (where the next page starts), for stores that encode cursors on
+   * demand: a scan that only pages on reads it without encoding every item's. Absent: the
+   * last of `cursors` (see `endCursorOf`).
+   */
+  readonly endCursor?: string | null;
+}
+
+/** The cursor the page after `page` starts after; null for an empty page. */
+export function endCursorOf(page: Page<unknown>): string | null {
+  if (page.endCursor !== undefined) return page.endCursor;
+  return page.items.length === 0 ? null : page.cursors[page.cursors.length - 1];
 }
 
 export interface NeighborQuery extends PageRequest {
@@ -165,4 +177,25 @@ export interface BehaviourIndex {
 
 export function hasBehaviourIndex(store: GraphStore): store is GraphStore & BehaviourIndex {
   return typeof (store as Partial<BehaviourIndex>).behaviourWindows === 'function';
+}
+
+/** A contiguous slice of one label's vertices in id order (`search(label, '')` order). */
+export interface LabelRange {
+  /** A `search` cursor the slice starts after; null: from the label's first vertex. */
+  readonly after: string | null;
+  /** The id of the slice's last vertex (inclusive); null: to the label's end. */
+  readonly through: string | null;
+}
+
+/**
+ * An optional read some stores offer: one label's vertices cut into about equal contiguous
+ * slices from the store's own counts, so a whole-label scan (a segment preview) can run on
+ * several threads. The slices cover every vertex of the label exactly once, in order.
+ */
+export interface LabelPartitions {
+  labelRanges(label: VertexLabel, parts: number): Promise<LabelRange[]>;
+}
+
+export function hasLabelPartitions(store: GraphStore): store is GraphStore & LabelPartitions {
+  return typeof (store as Partial<LabelPartitions>).labelRanges === 'function';
 }

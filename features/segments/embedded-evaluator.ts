@@ -12,8 +12,11 @@ import {
   type BehaviourIndex,
   type BehaviourItem,
   type EdgeLabel,
+  endCursorOf,
   type GraphStore,
   hasBehaviourIndex,
+  hasLabelPartitions,
+  type LabelRange,
   type Neighbor,
   type NeighborQuery,
   type Page,
@@ -65,6 +68,19 @@ export interface EmbeddedSegmentEvaluator extends SegmentEvaluator {
     options: EmbeddedEvaluationOptions,
     onPage: (ids: readonly string[], verdicts: readonly Verdict[]) => void | Promise<void>,
   ): Promise<void>;
+  /**
+   * The customers cut into about `parts` contiguous slices in id order (one slice when the
+   * store cannot count them), for `preview`/`count` of one slice each on several threads.
+   */
+  ranges(parts: number): Promise<LabelRange[]>;
+  /** `preview` over one slice of `ranges`: its count, and its first page of members. */
+  previewRange(
+    definition: SegmentDefinition,
+    request: MembersRequest,
+    range: LabelRange,
+  ): Promise<SegmentPreviewResult>;
+  /** `count` over one slice of `ranges`. */
+  countRange(definition: SegmentDefinition, at: EvaluationTime, range: LabelRange): Promise<number>;
 }
 
 export interface EmbeddedEvaluatorOptions {
@@ -82,6 +98,8 @@ export interface EmbeddedEvaluatorOptions {
 }
 
 type NextCheck = Map<string, number>;
+
+const WHOLE: LabelRange = { after: null, through: null };
 
 function noteCheck(sink: NextCheck | null, id: string, at: number): void {
   if (sink === null) return;
@@ -164,7 +182,7 @@ class Run {
         const list = acc.get(pending[i].id) as Vertex[];
         for (const n of page.items) list.push(n.vertex);
         if (page.hasNextPage && page.items.length > 0) {
-          next.push({ id: pending[i].id, after: page.cursors[page.cursors.length - 1] });
+          next.push({ id: pending[i].id, after: endCursorOf(page) });
         }
       });
       pending = next;
@@ -434,23 +452,28 @@ export function createEmbeddedSegmentEvaluator(options: EmbeddedEvaluatorOptions
     onPage: (ids: readonly string[], verdicts: readonly Verdict[]) => void | Promise<void>,
     startAfter: string | null = null,
     stopWhen?: () => boolean,
+    through: string | null = null,
   ): Promise<void> {
     let after = startAfter;
     for (;;) {
       checkpoint(evaluation.signal);
       const page = await store.search('Customer', '', { first: pageSize, after });
-      if (page.items.length === 0) return;
+      // A slice ends at `through`: the page's customers past it are the next slice's.
+      let end = page.items.length;
+      if (through !== null) while (end > 0 && compareIds(page.items[end - 1].id, through) > 0) end--;
+      const customers = end === page.items.length ? page.items : page.items.slice(0, end);
+      if (customers.length === 0) return;
       const run = new Run(store, neighborPageSize, evaluation, index);
-      run.remember(page.items);
-      const ids = page.items.map((v) => v.id);
+      run.remember(customers);
+      const ids = customers.map((v) => v.id);
       const sink: NextCheck = new Map();
       const verdicts = await evalCondition(run, definition, ids, sink);
       await onPage(
         ids,
         verdicts.map((member, i) => ({ member, nextCheckAt: sink.get(ids[i]) ?? null })),
       );
-      if (!page.hasNextPage || stopWhen?.()) return;
-      after = page.cursors[page.cursors.length - 1];
+      if (!page.hasNextPage || end < page.items.length || stopWhen?.()) return;
+      after = endCursorOf(page);
       // The embedded store answers synchronously under its promises: without a turn of the
       // event loop between pages, a whole-graph scan would hold it (and every request) to the end.
       await new Promise<void>((resolve) => setImmediate(resolve));
@@ -477,21 +500,47 @@ export function createEmbeddedSegmentEvaluator(options: EmbeddedEvaluatorOptions
     return { items, cursors: items, hasNextPage: more };
   }
 
-  async function preview(definition: SegmentDefinition, request: MembersRequest): Promise<SegmentPreviewResult> {
+  async function preview(
+    definition: SegmentDefinition,
+    request: MembersRequest,
+    range: LabelRange = WHOLE,
+  ): Promise<SegmentPreviewResult> {
     let count = 0;
     const items: string[] = [];
     let more = false;
     const after = request.after ?? null;
-    await scan(definition, { now: request.now, signal: request.signal }, (ids, verdicts) => {
-      ids.forEach((id, i) => {
-        if (!verdicts[i].member) return;
-        count++;
-        if (after !== null && compareIds(id, after) <= 0) return;
-        if (items.length < request.first) items.push(id);
-        else more = true;
-      });
-    });
+    await scan(
+      definition,
+      { now: request.now, signal: request.signal },
+      (ids, verdicts) => {
+        ids.forEach((id, i) => {
+          if (!verdicts[i].member) return;
+          count++;
+          if (after !== null && compareIds(id, after) <= 0) return;
+          if (items.length < request.first) items.push(id);
+          else more = true;
+        });
+      },
+      range.after,
+      undefined,
+      range.through,
+    );
     return { count, members: { items, cursors: items, hasNextPage: more } };
+  }
+
+  async function count(definition: SegmentDefinition, at: EvaluationTime, range: LabelRange = WHOLE): Promise<number> {
+    let n = 0;
+    await scan(
+      definition,
+      { now: at.now, signal: at.signal },
+      (_ids, verdicts) => {
+        for (const v of verdicts) if (v.member) n++;
+      },
+      range.after,
+      undefined,
+      range.through,
+    );
+    return n;
   }
 
   return {
@@ -499,14 +548,13 @@ export function createEmbeddedSegmentEvaluator(options: EmbeddedEvaluatorOptions
     evaluate,
     scan: (definition, evaluation, onPage) => scan(definition, evaluation, onPage),
     members,
-    preview,
-    async count(definition, at) {
-      let count = 0;
-      await scan(definition, { now: at.now, signal: at.signal }, (_ids, verdicts) => {
-        for (const v of verdicts) if (v.member) count++;
-      });
-      return count;
+    preview: (definition, request) => preview(definition, request),
+    count: (definition, at) => count(definition, at),
+    async ranges(parts) {
+      return hasLabelPartitions(store) ? store.labelRanges('Customer', parts) : [WHOLE];
     },
+    previewRange: preview,
+    countRange: count,
     async check(definition, customerIds, at) {
       return (await evaluate(definition, customerIds, { now: at.now, signal: at.signal })).map((v) => v.member);
     },

@@ -11,6 +11,8 @@
  */
 import { type MessagePort, Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
+import type { LabelRange } from '../../graph-schema';
+import type { EmbeddedSegmentEvaluator } from './embedded-evaluator';
 import type { SegmentDefinition } from './segment-definition';
 import { SegmentError } from './segment-error';
 import type {
@@ -32,15 +34,47 @@ require(workerData.entry);
 `;
 
 type Operation =
-  | { readonly op: 'count'; readonly definition: SegmentDefinition; readonly at: EvaluationTime }
+  | {
+      readonly op: 'count';
+      readonly definition: SegmentDefinition;
+      readonly at: EvaluationTime;
+      readonly range?: LabelRange;
+    }
   | { readonly op: 'members'; readonly definition: SegmentDefinition; readonly request: MembersRequest }
-  | { readonly op: 'preview'; readonly definition: SegmentDefinition; readonly request: MembersRequest }
+  | {
+      readonly op: 'preview';
+      readonly definition: SegmentDefinition;
+      readonly request: MembersRequest;
+      readonly range?: LabelRange;
+    }
+  | { readonly op: 'ranges'; readonly parts: number }
   | {
       readonly op: 'check';
       readonly definition: SegmentDefinition;
       readonly ids: readonly string[];
       readonly at: EvaluationTime;
     };
+
+/** What a worker's evaluator offers to answer one slice of the customers. */
+export type SlicedEvaluator = Pick<EmbeddedSegmentEvaluator, 'ranges' | 'previewRange' | 'countRange'>;
+
+/**
+ * One preview from the previews of consecutive slices (in slice order): counts add up, and
+ * the first page is the first `first` members of the slices' pages laid end to end — each
+ * slice returned its own first `first`, so nothing a whole scan would list is missing.
+ */
+export function mergeSlicePreviews(parts: readonly SegmentPreviewResult[], first: number): SegmentPreviewResult {
+  let count = 0;
+  const all: string[] = [];
+  let more = false;
+  for (const p of parts) {
+    count += p.count;
+    all.push(...p.members.items);
+    more ||= p.members.hasNextPage;
+  }
+  const items = all.slice(0, first);
+  return { count, members: { items, cursors: items, hasNextPage: more || all.length > first } };
+}
 
 /** Parent → worker. `cancel` is one Int32 the parent sets to 1 to stop the job. */
 export type EvaluationJob = Operation & { readonly id: number; readonly cancel: SharedArrayBuffer };
@@ -54,7 +88,10 @@ export type EvaluationReply =
  * The worker side: answers jobs posted on `port` with `evaluator` (the embedded evaluator
  * over a store the worker opened itself), one at a time, in order.
  */
-export function serveEvaluationJobs(port: MessagePort, evaluator: Promise<SegmentEvaluator>): void {
+export function serveEvaluationJobs(
+  port: MessagePort,
+  evaluator: Promise<SegmentEvaluator & Partial<SlicedEvaluator>>,
+): void {
   port.on('message', (job: EvaluationJob) => {
     const flag = new Int32Array(job.cancel);
     const signal: Cancellation = {
@@ -66,11 +103,17 @@ export function serveEvaluationJobs(port: MessagePort, evaluator: Promise<Segmen
       const e = await evaluator;
       switch (job.op) {
         case 'count':
-          return e.count(job.definition, { ...job.at, signal });
+          return job.range && e.countRange
+            ? e.countRange(job.definition, { ...job.at, signal }, job.range)
+            : e.count(job.definition, { ...job.at, signal });
         case 'members':
           return e.members(job.definition, { ...job.request, signal });
         case 'preview':
-          return e.preview(job.definition, { ...job.request, signal });
+          return job.range && e.previewRange
+            ? e.previewRange(job.definition, { ...job.request, signal }, job.range)
+            : e.preview(job.definition, { ...job.request, signal });
+        case 'ranges':
+          return e.ranges ? e.ranges(job.parts) : [{ after: null, through: null }];
         case 'check':
           return e.check(job.definition, job.ids, { ...job.at, signal });
       }
@@ -93,6 +136,13 @@ export interface WorkerEvaluatorOptions {
   readonly config: unknown;
   /** Workers, i.e. evaluations at once; more wait in order (default 1). */
   readonly threads?: number;
+  /**
+   * A preview or count is cut into this many slices of the customers, one job each, so a
+   * whole-graph scan uses every worker when they are free (default: twice `threads`, so a
+   * worker that finishes its slice early takes another instead of waiting for the slowest;
+   * 1: never cut). Other evaluations waiting are served between slices, in order.
+   */
+  readonly slices?: number;
   /** Old-generation heap of each worker (default 1,024 MB): past it only the worker dies. */
   readonly maxHeapMb?: number;
   /** How long a cancelled job may take to notice before its worker is terminated (default 2 s). */
@@ -112,6 +162,8 @@ interface Pending {
   readonly signal: AbortSignal | undefined;
   readonly resolve: (value: unknown) => void;
   readonly reject: (error: unknown) => void;
+  /** Run once when the job settles: its abort listeners come off the caller's signal. */
+  readonly cleanups: (() => void)[];
 }
 
 interface Slot {
@@ -196,19 +248,17 @@ export function createWorkerSegmentEvaluator(options: WorkerEvaluatorOptions): W
     slot.current = running;
     // A running job holds the process open (its caller awaits it); an idle worker does not.
     slot.worker.ref();
-    job.signal?.addEventListener(
-      'abort',
-      () => {
-        if (slot.current !== running) return;
-        Atomics.store(flag, 0, 1);
-        // The evaluator polls the flag between store round trips; one stuck elsewhere is stopped.
-        running.killTimer = setTimeout(() => {
-          if (slot.current === running) void slot.worker.terminate();
-        }, grace);
-        running.killTimer.unref();
-      },
-      { once: true },
-    );
+    const onAbort = () => {
+      if (slot.current !== running) return;
+      Atomics.store(flag, 0, 1);
+      // The evaluator polls the flag between store round trips; one stuck elsewhere is stopped.
+      running.killTimer = setTimeout(() => {
+        if (slot.current === running) void slot.worker.terminate();
+      }, grace);
+      running.killTimer.unref();
+    };
+    job.signal?.addEventListener('abort', onAbort, { once: true });
+    job.cleanups.push(() => job.signal?.removeEventListener('abort', onAbort));
     slot.worker.postMessage({ ...job.operation, id, cancel } satisfies EvaluationJob);
   }
 
@@ -226,18 +276,30 @@ export function createWorkerSegmentEvaluator(options: WorkerEvaluatorOptions): W
     if (closed) return Promise.reject(new SegmentError('EVALUATION_FAILED', 'segment evaluator closed'));
     const abort = signal instanceof AbortSignal ? signal : undefined;
     return new Promise<T>((resolve, reject) => {
-      const job: Pending = { operation, signal: abort, resolve: resolve as (v: unknown) => void, reject };
-      abort?.addEventListener(
-        'abort',
-        () => {
-          const i = waiting.indexOf(job);
-          if (i >= 0) {
-            waiting.splice(i, 1);
-            reject(new SegmentError('EVALUATION_CANCELLED', 'segment evaluation cancelled'));
-          }
-        },
-        { once: true },
-      );
+      const cleanups: (() => void)[] = [];
+      // A signal shared by many jobs (a request's, a sliced preview's) must not collect listeners.
+      const settled =
+        <A>(f: (a: A) => void) =>
+        (a: A) => {
+          for (const c of cleanups.splice(0)) c();
+          f(a);
+        };
+      const job: Pending = {
+        operation,
+        signal: abort,
+        resolve: settled(resolve as (v: unknown) => void),
+        reject: settled(reject),
+        cleanups,
+      };
+      const onAbort = () => {
+        const i = waiting.indexOf(job);
+        if (i >= 0) {
+          waiting.splice(i, 1);
+          job.reject(new SegmentError('EVALUATION_CANCELLED', 'segment evaluation cancelled'));
+        }
+      };
+      abort?.addEventListener('abort', onAbort, { once: true });
+      cleanups.push(() => abort?.removeEventListener('abort', onAbort));
       waiting.push(job);
       dispatch();
     });
@@ -249,12 +311,59 @@ export function createWorkerSegmentEvaluator(options: WorkerEvaluatorOptions): W
     return rest as T;
   };
 
+  const slices = options.slices ?? (threads > 1 ? 2 * threads : 1);
+  /** The customers' slices for one scan: asked of a worker (it has the store), one when not cutting. */
+  async function rangesFor(signal: Cancellation | undefined): Promise<readonly (LabelRange | undefined)[]> {
+    if (slices <= 1) return [undefined];
+    const ranges = await submit<LabelRange[]>({ op: 'ranges', parts: slices }, signal);
+    return ranges.length <= 1 ? [undefined] : ranges;
+  }
+
+  /**
+   * One job per slice, all under one signal: the first slice to fail cancels the others (their
+   * answers could no longer be used), as does the caller's own signal.
+   */
+  async function perSlice<T>(
+    signal: Cancellation | undefined,
+    job: (range: LabelRange | undefined) => Operation,
+  ): Promise<T[]> {
+    const ranges = await rangesFor(signal);
+    if (ranges.length === 1) return [await submit<T>(job(ranges[0]), signal)];
+    const all = new AbortController();
+    const caller = signal instanceof AbortSignal ? signal : undefined;
+    const stop = () => all.abort();
+    if (caller?.aborted) stop();
+    else caller?.addEventListener('abort', stop, { once: true });
+    try {
+      return await Promise.all(
+        ranges.map((range) =>
+          submit<T>(job(range), all.signal).catch((error: unknown) => {
+            all.abort();
+            throw error;
+          }),
+        ),
+      );
+    } finally {
+      caller?.removeEventListener('abort', stop);
+    }
+  }
+
   const evaluator: WorkerSegmentEvaluator = {
     backend: options.backend,
-    count: (definition, at) => submit({ op: 'count', definition, at: plain(at) }, at.signal),
+    async count(definition, at) {
+      const counts = await perSlice<number>(at.signal, (range) => ({ op: 'count', definition, at: plain(at), range }));
+      return counts.reduce((a, b) => a + b, 0);
+    },
     members: (definition, request) => submit({ op: 'members', definition, request: plain(request) }, request.signal),
-    preview: (definition, request) =>
-      submit<SegmentPreviewResult>({ op: 'preview', definition, request: plain(request) }, request.signal),
+    async preview(definition, request) {
+      const parts = await perSlice<SegmentPreviewResult>(request.signal, (range) => ({
+        op: 'preview',
+        definition,
+        request: plain(request),
+        range,
+      }));
+      return parts.length === 1 ? parts[0] : mergeSlicePreviews(parts, request.first);
+    },
     check: (definition, ids, at) => submit({ op: 'check', definition, ids, at: plain(at) }, at.signal),
     stats() {
       const busy = slots.filter((s) => s?.current).length;

@@ -11,7 +11,12 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createEmbeddedSegmentEvaluator, parseSegmentDefinition } from '../../features/segments';
+import {
+  createEmbeddedSegmentEvaluator,
+  createWorkerSegmentEvaluator,
+  parseSegmentDefinition,
+  type SegmentEvaluator,
+} from '../../features/segments';
 import { BatchBuilder, type GraphStore, makeVersion } from '../../graph-schema';
 import { createEmbeddedStore } from '../../services/graph/embedded';
 import { createPrng } from '../demo/prng';
@@ -24,6 +29,11 @@ export interface SegmentPreviewOptions {
   readonly viewsPerCustomer?: number;
   /** Timed preview runs after one warm-up (default 3); the median is reported. */
   readonly runs?: number;
+  /**
+   * Evaluation worker threads of the second measurement, the hub's way (default 2, as
+   * C360_PREVIEWS_RUNNING): the preview cut into that many slices of the customers.
+   */
+  readonly threads?: number;
   readonly seed?: number;
   /** Where the store lives (default: a fresh temp dir, removed afterwards). */
   readonly dir?: string;
@@ -137,8 +147,9 @@ export async function segmentPreviewScenario(options: SegmentPreviewOptions = {}
       onProgress: options.onProgress,
     });
     const setupMs = performance.now() - setupStart;
-    const evaluator = createEmbeddedSegmentEvaluator({ store });
-    const measure = async (raw: unknown) => {
+    const inProcess = createEmbeddedSegmentEvaluator({ store });
+    const threads = options.threads ?? 2;
+    const measure = async (raw: unknown, evaluator: SegmentEvaluator = inProcess) => {
       const definition = parseSegmentDefinition(raw);
       let count = 0;
       const times: number[] = [];
@@ -152,10 +163,32 @@ export async function segmentPreviewScenario(options: SegmentPreviewOptions = {}
     };
     const trait = await measure(SEGMENT_BENCH_DEFINITIONS.trait);
     const both = await measure(SEGMENT_BENCH_DEFINITIONS.traitAndBehaviour);
+    // What a marketer's preview gets from the hub: the same evaluator on its worker threads
+    // (each opens the store itself), the customers cut into one slice per thread.
+    const workers = createWorkerSegmentEvaluator({
+      entry: join(__dirname, '../../app/processes/segment-evaluation-worker.ts'),
+      config: { path: join(dir, 'graph') },
+      threads,
+      backend: 'embedded',
+    });
+    let onWorkers: { trait: { ms: number; count: number }; both: { ms: number; count: number } };
+    try {
+      onWorkers = {
+        trait: await measure(SEGMENT_BENCH_DEFINITIONS.trait, workers),
+        both: await measure(SEGMENT_BENCH_DEFINITIONS.traitAndBehaviour, workers),
+      };
+    } finally {
+      await workers.close();
+    }
+    if (onWorkers.trait.count !== trait.count || onWorkers.both.count !== both.count) {
+      throw new Error(
+        `segment bench: the worker threads counted ${onWorkers.trait.count} / ${onWorkers.both.count}, in process ${trait.count} / ${both.count}`,
+      );
+    }
     return {
       name: 'segment-preview',
       store: 'embedded',
-      params: { customers, events: written.events, runs, evaluator: 'embedded' },
+      params: { customers, events: written.events, runs, evaluator: 'embedded', threads },
       metrics: {
         setupMs: Math.round(setupMs),
         traitPreviewMs: Math.round(trait.ms),
@@ -163,6 +196,8 @@ export async function segmentPreviewScenario(options: SegmentPreviewOptions = {}
         traitAndBehaviourPreviewMs: Math.round(both.ms),
         traitAndBehaviourMembers: both.count,
         customersPerSecond: Math.round(customers / (both.ms / 1000)),
+        workersTraitPreviewMs: Math.round(onWorkers.trait.ms),
+        workersTraitAndBehaviourPreviewMs: Math.round(onWorkers.both.ms),
       },
       units: {
         setupMs: 'ms',
@@ -171,10 +206,14 @@ export async function segmentPreviewScenario(options: SegmentPreviewOptions = {}
         traitAndBehaviourPreviewMs: 'ms',
         traitAndBehaviourMembers: 'customers',
         customersPerSecond: 'customers/s',
+        workersTraitPreviewMs: 'ms',
+        workersTraitAndBehaviourPreviewMs: 'ms',
       },
       notes: [
         'preview = count + first page of 20, median of the timed runs after one warm-up',
         'trait+behaviour: lifetimeValue > 500 and viewed a tv in the last 7 days',
+        'traitPreviewMs, traitAndBehaviourPreviewMs: the evaluator on the bench thread, one scan',
+        `workers…PreviewMs: as the hub runs previews, on ${threads} evaluation worker threads (C360_PREVIEWS_RUNNING), the customers cut into one slice per thread; same counts checked`,
       ],
     };
   } finally {

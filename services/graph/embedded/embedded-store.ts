@@ -24,6 +24,8 @@ import {
   isEdgeVisible,
   isLive,
   type JsonValue,
+  type LabelPartitions,
+  type LabelRange,
   type Neighbor,
   type NeighborQuery,
   type Page,
@@ -60,7 +62,7 @@ export interface EmbeddedStoreOptions {
   readonly logger?: Logger;
 }
 
-export interface EmbeddedGraphStore extends GraphStore, BehaviourIndex {
+export interface EmbeddedGraphStore extends GraphStore, BehaviourIndex, LabelPartitions {
   readonly kind: 'embedded';
   readonly path: string;
   /**
@@ -490,6 +492,39 @@ class LmdbGraphStore implements EmbeddedGraphStore {
     );
   }
 
+  async labelRanges(label: VertexLabel, parts: number): Promise<LabelRange[]> {
+    this.assertOpen('labelRanges');
+    if (!Number.isInteger(parts) || parts < 1) {
+      throw new EmbeddedStoreError(
+        'BAD_QUERY',
+        `EmbeddedStore.labelRanges: parts must be a positive integer, got ${parts}`,
+      );
+    }
+    return this.read('labelRanges', () => {
+      // ':' + 1 is ';': every id of the label sorts in [`Label:`, `Label;`).
+      // A fresh object per call: lmdb marks the options it is given (`onlyCount`).
+      const range = () => ({ start: `${label}:`, end: `${label};` });
+      // Counted and stepped over inside LMDB (no values decoded): milliseconds for millions of keys.
+      const count = this.layout.vertices.getKeysCount(range());
+      const bounds: string[] = [];
+      for (let k = 1; k < parts; k++) {
+        for (const key of this.layout.vertices.getKeys({
+          ...range(),
+          offset: Math.floor((k * count) / parts),
+          limit: 1,
+        })) {
+          if (bounds.length === 0 || compareByteOrder(key as string, bounds[bounds.length - 1]) > 0)
+            bounds.push(key as string);
+        }
+      }
+      // Slice k ends at (and includes) bound k; the next starts after it, as `search` resumes after a cursor.
+      return [...bounds, null].map((through, k) => ({
+        after: k === 0 ? null : encodePageCursor([bounds[k - 1]]),
+        through,
+      }));
+    });
+  }
+
   private listLabel(label: VertexLabel, first: number, after: string | null): Page<Vertex> {
     const prefix = `${label}:`;
     const items: Vertex[] = [];
@@ -734,7 +769,7 @@ function checkPage(operation: string, page: PageRequest): void {
  */
 function pageOf<T>(items: T[], positions: readonly (readonly (string | number)[])[], hasNextPage: boolean): Page<T> {
   let cursors: string[] | null = null;
-  return {
+  const page = {
     items,
     hasNextPage,
     get cursors(): string[] {
@@ -742,6 +777,13 @@ function pageOf<T>(items: T[], positions: readonly (readonly (string | number)[]
       return cursors;
     },
   };
+  // Not enumerable: a page still looks like every store's ({ items, cursors, hasNextPage }).
+  return Object.defineProperty(page, 'endCursor', {
+    get(): string | null {
+      if (positions.length === 0) return null;
+      return cursors ? cursors[cursors.length - 1] : encodePageCursor(positions[positions.length - 1]);
+    },
+  });
 }
 
 function decodeCursor(cursor: string, shape: readonly ('string' | 'number')[]): unknown[] {

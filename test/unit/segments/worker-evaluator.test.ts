@@ -37,7 +37,7 @@ describe('segment evaluation on worker threads', () => {
   let dir: TempDir;
   let store: GraphStore;
   const opened: WorkerSegmentEvaluator[] = [];
-  const workers = (options: { threads?: number; cancelGraceMs?: number } = {}) => {
+  const workers = (options: { threads?: number; slices?: number; cancelGraceMs?: number } = {}) => {
     const w = createWorkerSegmentEvaluator({
       entry: ENTRY,
       config: { path: dir.path },
@@ -148,6 +148,36 @@ describe('segment evaluation on worker threads', () => {
     const expected = await reference.preview(gold, { now: NOW, first: 50 });
     expect(expected.count).toBe(25);
     await expect(w.preview(gold, { now: NOW, first: 50 })).resolves.toEqual(expected);
+  });
+
+  test('a preview or count cut into slices of the customers, one per worker, answers as one scan', async () => {
+    const reference = createEmbeddedSegmentEvaluator({ store });
+    const at = { now: NOW };
+    for (const slices of [2, 3, 7]) {
+      const w = workers({ threads: 2, slices });
+      for (const first of [1, 20, 5000]) {
+        for (const after of [null, `Customer:${key(5)}`, `Customer:${key(1500)}`, `Customer:${key(2999)}`]) {
+          const request = { ...at, first, after };
+          await expect(w.preview(viewedTwiceThisWeek, request)).resolves.toEqual(
+            await reference.preview(viewedTwiceThisWeek, request),
+          );
+        }
+      }
+      await expect(w.count(viewedTwiceThisWeek, at)).resolves.toBe(await reference.count(viewedTwiceThisWeek, at));
+      // Both workers took a slice.
+      expect(w.stats()).toEqual({ running: 0, waiting: 0, workers: 2 });
+    }
+  });
+
+  test('cancelling a sliced preview stops every slice', async () => {
+    const w = workers({ threads: 2 });
+    const controller = new AbortController();
+    const pending = w.preview(viewedTwiceThisWeek, { now: NOW, first: 20, signal: controller.signal });
+    await waitFor(() => w.stats().running === 2, { description: 'both slices are running' });
+    controller.abort();
+    await expect(pending).rejects.toMatchObject({ code: 'EVALUATION_CANCELLED' });
+    await waitFor(() => w.stats().running === 0, { description: 'both slices stopped' });
+    await expect(w.count(viewedTwiceThisWeek, { now: NOW })).resolves.toBeGreaterThan(100);
   });
 
   test('jobs beyond the worker count wait their turn and all get answers', async () => {
