@@ -377,6 +377,10 @@ export function createIngest(
     ...(shared ? { writer: shared.writer } : {}),
     batchMaxMutations: config.batchMaxMutations,
     batchMaxWaitMs: config.batchMaxWaitMs,
+    // The embedded store writes the next batch while the last one syncs (measured: docs/benchmarks.md,
+    // "Two store batches in flight"). Graph servers keep one until measured with two: two writers
+    // merging the same vertices would contend for their locks (Neo4j) or race (TinkerGraph's mergeV).
+    storeWritesInFlight: store.kind === 'embedded' ? 2 : 1,
     ...(onApplied ? { onApplied } : {}),
   });
   return {

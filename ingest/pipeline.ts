@@ -4,7 +4,8 @@
  * Many concurrent `submit` calls (HTTP requests, Kafka partitions) share one
  * batcher: their mutations are coalesced into store batches that flush on
  * size or time, and each caller resumes once every batch holding its
- * mutations is durable. Store batches are applied one at a time; order does
+ * mutations is durable. Store batches are applied a bounded number at a time
+ * (one, or two on the embedded store: see `storeWritesInFlight`); order does
  * not matter for correctness (versioned merges) but bounded concurrency keeps
  * memory and store load predictable.
  */
@@ -40,6 +41,13 @@ export interface PipelineOptions {
   readonly batchMaxMutations?: number;
   /** …or once the oldest mutation in it has waited this long. */
   readonly batchMaxWaitMs?: number;
+  /**
+   * Store batches applied at once (default 1). The embedded store takes 2: its write
+   * transactions still run one after the other, but the next one is written while the last
+   * one's fsync runs (lmdb's overlapping sync), instead of waiting for it. Each submit still
+   * resolves only once every batch holding its mutations is durable.
+   */
+  readonly storeWritesInFlight?: number;
   /** Attempts for a batch that fails with a retriable store error before submit rejects. */
   readonly storeMaxAttempts?: number;
   readonly storeRetryBaseMs?: number;
@@ -130,8 +138,13 @@ export function createPipeline(options: PipelineOptions): IngestPipeline {
   const now = options.now ?? Date.now;
 
   let pending: PendingBatch | null = null;
-  /** Store applies are chained: one batch in flight at a time. */
-  let applying: Promise<void> = Promise.resolve();
+  const writesInFlight = options.storeWritesInFlight ?? 1;
+  if (!Number.isInteger(writesInFlight) || writesInFlight < 1) {
+    throw new RangeError(`createPipeline: storeWritesInFlight must be a positive integer, got ${writesInFlight}`);
+  }
+  /** Store batches being applied (at most `writesInFlight`), and those waiting their turn in order. */
+  const applyingNow = new Set<Promise<void>>();
+  const waitingToApply: PendingBatch[] = [];
   let closed = false;
   /** Events being applied now: by (first) id, each content digest, how many submits, set apart or not. */
   const inFlight = new Map<string, Map<string, { count: number; apart: boolean }>>();
@@ -148,17 +161,35 @@ export function createPipeline(options: PipelineOptions): IngestPipeline {
     await writer.apply(graphBatch);
   }
 
+  /** Starts waiting batches, in order, while fewer than `writesInFlight` are being applied. */
+  function startApplies(): void {
+    while (applyingNow.size < writesInFlight && waitingToApply.length > 0) {
+      const batch = waitingToApply.shift() as PendingBatch;
+      const applied: Promise<void> = applyWithRetry(batch)
+        .then(batch.resolve, (e) => {
+          batch.reject(e);
+        })
+        .finally(() => {
+          applyingNow.delete(applied);
+          startApplies();
+        });
+      applyingNow.add(applied);
+    }
+  }
+
+  /** Settles once every batch started or waiting now has settled (never rejects). */
+  function allApplied(): Promise<void> {
+    const batches = [...applyingNow, ...waitingToApply.map((b) => b.done)];
+    return Promise.allSettled(batches).then(() => undefined);
+  }
+
   function flushPending(): Promise<void> {
     const batch = pending;
-    if (!batch) return applying;
+    if (!batch) return allApplied();
     pending = null;
     if (batch.timer) clearTimeout(batch.timer);
-    applying = applying
-      .catch(() => undefined)
-      .then(() => applyWithRetry(batch))
-      .then(batch.resolve, (e) => {
-        batch.reject(e);
-      });
+    waitingToApply.push(batch);
+    startApplies();
     return batch.done;
   }
 
@@ -382,12 +413,12 @@ export function createPipeline(options: PipelineOptions): IngestPipeline {
     submit,
     async flush() {
       await flushPending();
-      await applying.catch(() => undefined);
+      await allApplied();
     },
     async close() {
       closed = true;
       await flushPending().catch(() => undefined);
-      await applying.catch(() => undefined);
+      await allApplied();
     },
   };
 }

@@ -228,6 +228,117 @@ describe('ingest pipeline on the embedded store', () => {
     // A hang guard for a loaded 2-core machine, not a speed requirement.
   }, 180_000);
 
+  it('with two store batches in flight, concurrent submits still converge to the same graph (property)', async () => {
+    const story = customerStory();
+    const baseline = await createTestPipeline();
+    await baseline.pipeline.submit(story);
+    const expected = await dumpWholeGraph(baseline.store);
+    await baseline.close();
+    let overlapped = 0;
+
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.nat({ max: story.length - 1 }), { minLength: 0, maxLength: 8 }),
+        fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 1, maxLength: 6 }),
+        fc.integer({ min: 1, max: 12 }),
+        fc.infiniteStream(fc.integer({ min: 0, max: 3 })),
+        async (duplicateIndexes, chunkSizes, batchMaxMutations, delays) => {
+          const stream = [...story, ...duplicateIndexes.map((i) => story[i])];
+          const delay = delays[Symbol.iterator]();
+          let running = 0;
+          let most = 0;
+          const t = await createTestPipeline({
+            overrides: { storeWritesInFlight: 2, batchMaxMutations },
+            // The real store, each apply held a few ms at random so that batches finish out of order.
+            wrapStore: (store) =>
+              new Proxy(store, {
+                get(target, property, receiver) {
+                  if (property !== 'apply') return Reflect.get(target, property, receiver);
+                  return async (batch: Parameters<GraphStore['apply']>[0]) => {
+                    running++;
+                    most = Math.max(most, running);
+                    try {
+                      await new Promise((r) => setTimeout(r, delay.next().value));
+                      return await target.apply(batch);
+                    } finally {
+                      running--;
+                    }
+                  };
+                },
+              }),
+          });
+          try {
+            const chunks: RawMessage[][] = [];
+            for (let offset = 0, c = 0; offset < stream.length; ) {
+              const size = chunkSizes[c++ % chunkSizes.length];
+              chunks.push(stream.slice(offset, offset + size));
+              offset += size;
+            }
+            // Every chunk at once, as Kafka partitions and HTTP requests submit.
+            await Promise.all(chunks.map((chunk) => t.pipeline.submit(chunk)));
+            expect(most).toBeLessThanOrEqual(2);
+            if (most === 2) overlapped++;
+            expect(await dumpWholeGraph(t.store)).toEqual(expected);
+          } finally {
+            await t.close();
+          }
+        },
+      ),
+      { numRuns: 40 },
+    );
+    // The property met batches really applied two at a time, not only one after the other.
+    expect(overlapped).toBeGreaterThan(5);
+  }, 180_000);
+
+  it('a submit resolves only once every store batch holding its events is durable, two in flight or not', async () => {
+    const story = customerStory();
+    const applied: string[] = [];
+    let releaseFirst: () => void = () => undefined;
+    const firstHeld = new Promise<void>((r) => {
+      releaseFirst = r;
+    });
+    let calls = 0;
+    const t = await createTestPipeline({
+      overrides: { storeWritesInFlight: 2, batchMaxMutations: 2 },
+      wrapStore: (store) =>
+        new Proxy(store, {
+          get(target, property, receiver) {
+            if (property !== 'apply') return Reflect.get(target, property, receiver);
+            return async (batch: Parameters<GraphStore['apply']>[0]) => {
+              const n = ++calls;
+              // The first batch is held until the test lets it go; later ones pass.
+              if (n === 1) await firstHeld;
+              const result = await target.apply(batch);
+              applied.push(`batch ${n}`);
+              return result;
+            };
+          },
+        }),
+    });
+    try {
+      let resolved = false;
+      const submitted = t.pipeline.submit(story).then((r) => {
+        resolved = true;
+        return r;
+      });
+      // The second batch overtakes the held first one; the submit waits for both.
+      for (let i = 0; i < 50 && applied.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+      expect(applied).toContain('batch 2');
+      expect(applied).not.toContain('batch 1');
+      expect(resolved).toBe(false);
+      releaseFirst();
+      expect((await submitted).applied).toBe(story.length);
+      expect(applied).toContain('batch 1');
+    } finally {
+      releaseFirst();
+      await t.close();
+    }
+  });
+
+  it('refuses a store batch concurrency that is not a positive integer', async () => {
+    await expect(createTestPipeline({ overrides: { storeWritesInFlight: 0 } })).rejects.toThrow(/storeWritesInFlight/);
+  });
+
   it('dead-letters every kind of malformed input with a reason and still applies the good events', async () => {
     const t = await createTestPipeline();
     const good = customerStory();
