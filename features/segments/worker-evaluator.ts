@@ -140,7 +140,7 @@ export interface WorkerEvaluatorOptions {
    * A preview or count is cut into this many slices of the customers, one job each, so a
    * whole-graph scan uses every worker when they are free (default: twice `threads`, so a
    * worker that finishes its slice early takes another instead of waiting for the slowest;
-   * 1: never cut). Other evaluations waiting are served between slices, in order.
+   * 1: never cut). Slices queue in order with every other evaluation.
    */
   readonly slices?: number;
   /** Old-generation heap of each worker (default 1,024 MB): past it only the worker dies. */
