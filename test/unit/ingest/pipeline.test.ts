@@ -142,6 +142,30 @@ function customerStory(): RawMessage[] {
   ];
 }
 
+/** The graph one sequential submit of `messages` writes: what any order, batching or concurrency must converge to. */
+async function sequentialGraph(messages: RawMessage[]): Promise<Awaited<ReturnType<typeof dumpWholeGraph>>> {
+  const baseline = await createTestPipeline();
+  try {
+    await baseline.pipeline.submit(messages);
+    return await dumpWholeGraph(baseline.store);
+  } finally {
+    await baseline.close();
+  }
+}
+
+/** The real store, with `apply` run through `around` (delays, holds, counting). */
+function aroundApply(
+  around: (apply: () => ReturnType<GraphStore['apply']>) => ReturnType<GraphStore['apply']>,
+): (store: GraphStore) => GraphStore {
+  return (store) =>
+    new Proxy(store, {
+      get(target, property, receiver) {
+        if (property !== 'apply') return Reflect.get(target, property, receiver);
+        return (batch: Parameters<GraphStore['apply']>[0]) => around(() => target.apply(batch));
+      },
+    });
+}
+
 describe('ingest pipeline on the embedded store', () => {
   it('joins every source into one customer graph', async () => {
     const t = await createTestPipeline();
@@ -189,10 +213,7 @@ describe('ingest pipeline on the embedded store', () => {
 
   it('converges to the same graph for any order, duplicates and batch boundaries (property)', async () => {
     const story = customerStory();
-    const baseline = await createTestPipeline();
-    await baseline.pipeline.submit(story);
-    const expected = await dumpWholeGraph(baseline.store);
-    await baseline.close();
+    const expected = await sequentialGraph(story);
     expect(Object.keys(expected.vertices).length).toBeGreaterThan(10);
 
     await fc.assert(
@@ -230,10 +251,7 @@ describe('ingest pipeline on the embedded store', () => {
 
   it('with two store batches in flight, concurrent submits still converge to the same graph (property)', async () => {
     const story = customerStory();
-    const baseline = await createTestPipeline();
-    await baseline.pipeline.submit(story);
-    const expected = await dumpWholeGraph(baseline.store);
-    await baseline.close();
+    const expected = await sequentialGraph(story);
     let overlapped = 0;
 
     await fc.assert(
@@ -249,23 +267,17 @@ describe('ingest pipeline on the embedded store', () => {
           let most = 0;
           const t = await createTestPipeline({
             overrides: { storeWritesInFlight: 2, batchMaxMutations },
-            // The real store, each apply held a few ms at random so that batches finish out of order.
-            wrapStore: (store) =>
-              new Proxy(store, {
-                get(target, property, receiver) {
-                  if (property !== 'apply') return Reflect.get(target, property, receiver);
-                  return async (batch: Parameters<GraphStore['apply']>[0]) => {
-                    running++;
-                    most = Math.max(most, running);
-                    try {
-                      await new Promise((r) => setTimeout(r, delay.next().value));
-                      return await target.apply(batch);
-                    } finally {
-                      running--;
-                    }
-                  };
-                },
-              }),
+            // Each apply held a few ms at random so that batches finish out of order.
+            wrapStore: aroundApply(async (apply) => {
+              running++;
+              most = Math.max(most, running);
+              try {
+                await new Promise((r) => setTimeout(r, delay.next().value));
+                return await apply();
+              } finally {
+                running--;
+              }
+            }),
           });
           try {
             const chunks: RawMessage[][] = [];
@@ -300,20 +312,14 @@ describe('ingest pipeline on the embedded store', () => {
     let calls = 0;
     const t = await createTestPipeline({
       overrides: { storeWritesInFlight: 2, batchMaxMutations: 2 },
-      wrapStore: (store) =>
-        new Proxy(store, {
-          get(target, property, receiver) {
-            if (property !== 'apply') return Reflect.get(target, property, receiver);
-            return async (batch: Parameters<GraphStore['apply']>[0]) => {
-              const n = ++calls;
-              // The first batch is held until the test lets it go; later ones pass.
-              if (n === 1) await firstHeld;
-              const result = await target.apply(batch);
-              applied.push(`batch ${n}`);
-              return result;
-            };
-          },
-        }),
+      wrapStore: aroundApply(async (apply) => {
+        const n = ++calls;
+        // The first batch is held until the test lets it go; later ones pass.
+        if (n === 1) await firstHeld;
+        const result = await apply();
+        applied.push(`batch ${n}`);
+        return result;
+      }),
     });
     try {
       let resolved = false;
