@@ -402,6 +402,97 @@ export async function freshnessScenario(hub: RunningHub, params: FreshnessParams
   };
 }
 
+/** Events applied so far (every source), from the hub's Prometheus counter. */
+async function appliedEvents(hub: RunningHub): Promise<number> {
+  const text = await (await fetch(`${hub.url}/metrics`)).text();
+  let total = 0;
+  for (const line of text.split('\n')) {
+    if (line.startsWith('c360_events_applied_total')) total += Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return total;
+}
+
+export interface CollectorCapacityParams {
+  readonly customers: number;
+  /** The search's upper bound in events/s: a rate the hub cannot exceed (the bench passes the worker's Kafka ingest rate). */
+  readonly upperPerSecond: number;
+  /** Load per step (default 10 s). */
+  readonly stepSeconds?: number;
+  /** Halvings of the interval (default 4: the answer is within upper/16). */
+  readonly steps?: number;
+  /** After a step's load stops, the accepted events must be applied within this (default 2,000 ms). */
+  readonly drainMs?: number;
+}
+
+/**
+ * The collector path's own maximum: the highest paced rate of `/v1/batch` events the hub
+ * accepts in full *and* applies as fast (everything accepted in a step is in the graph within
+ * `drainMs` of the step's end), found by halving the interval between 0 and `upperPerSecond`.
+ * The hub runs the collector and the Kafka worker on one event loop, so its maximum is below
+ * the worker's alone; "½ max load" for freshness is half of this.
+ */
+export async function collectorCapacityScenario(
+  hub: RunningHub,
+  params: CollectorCapacityParams,
+): Promise<ScenarioResult> {
+  const stepSeconds = params.stepSeconds ?? 10;
+  const drainMs = params.drainMs ?? 2_000;
+  const runId = randomBytes(4).toString('hex');
+  const userIds = Array.from({ length: params.customers }, (_, i) => customerIdOf(i).slice('Customer:'.length));
+  let low = 0;
+  let high = params.upperPerSecond;
+  const tried: string[] = [];
+  let lastFirstError: string | null = null;
+  for (let step = 0; step < (params.steps ?? 4); step++) {
+    const rate = Math.max(1, Math.round((low + high) / 2));
+    const before = await appliedEvents(hub);
+    const load = startPacedLoad({
+      ratePerSecond: rate,
+      maxUnitsPerSend: 500,
+      send: segmentBatchSender({ url: hub.url, writeKey: hub.writeKey, userIds, runId: `${runId}-${step}` }),
+    });
+    await new Promise((r) => setTimeout(r, stepSeconds * 1000));
+    const report = await load.stop();
+    lastFirstError = report.firstError ?? lastFirstError;
+    const deadline = performance.now() + drainMs;
+    let applied = (await appliedEvents(hub)) - before;
+    while (applied < report.accepted && performance.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+      applied = (await appliedEvents(hub)) - before;
+    }
+    const kept = report.failed === 0 && report.achievedPerSecond >= 0.95 * rate && applied >= report.accepted;
+    tried.push(
+      `${rate}/s ${kept ? 'kept up' : `did not (${Math.round(report.achievedPerSecond)}/s accepted, ${report.accepted - applied} not applied ${drainMs} ms after)`}`,
+    );
+    if (kept) low = rate;
+    else high = rate;
+    // Whatever a failed step left in the log is applied before the next one is judged.
+    const settle = performance.now() + 120_000;
+    while ((await appliedEvents(hub)) - before < report.accepted && performance.now() < settle) {
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  const notes = [
+    `highest paced rate of /v1/batch events (≤ 500 per request, ≤ 4 in flight, over ${params.customers} customers) ` +
+      `accepted in full and applied within ${drainMs} ms of a ${stepSeconds} s step's end; interval halved from 0–${params.upperPerSecond}/s`,
+    `steps: ${tried.join('; ')}`,
+  ];
+  if (lastFirstError) notes.push(`a step's load failed; first error: ${lastFirstError}`);
+  return {
+    name: 'collector-capacity',
+    store: hub.store,
+    params: {
+      transport: 'http-collector',
+      upperPerSecond: params.upperPerSecond,
+      stepSeconds,
+      steps: params.steps ?? 4,
+    },
+    metrics: { eventsPerSecond: low, resolutionEventsPerSecond: high - low },
+    units: { eventsPerSecond: 'events/s', resolutionEventsPerSecond: 'events/s' },
+    notes,
+  };
+}
+
 export interface ViewScenariosParams {
   readonly customers: number;
   readonly durationSeconds: number;

@@ -56,6 +56,13 @@ describe('c360 bench --quick --kafka (embedded, gremlin, neo4j)', () => {
       expect(graphs[1]).toEqual(graphs[0]);
       expect(graphs[2]).toEqual(graphs[0]);
       expect(find('freshness', 'embedded').metrics.samples).toBe(10);
+      // Freshness at half the hub's own measured maximum, and at half the worker's rate as before.
+      const capacity = find('collector-capacity', 'embedded').metrics.eventsPerSecond;
+      expect(capacity).toBeGreaterThan(0);
+      expect(find('freshness', 'embedded').params.targetEventsPerSecond).toBe(Math.max(1, Math.round(capacity / 2)));
+      expect(find('freshness-worker-rate', 'embedded').params.targetEventsPerSecond).toBe(
+        Math.max(1, Math.round(find('ingest-kafka', 'embedded').metrics.eventsPerSecond / 2)),
+      );
     } finally {
       rmSync(out, { recursive: true, force: true });
     }

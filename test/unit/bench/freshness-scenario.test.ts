@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { freshnessScenario, withHub } from '../../../scripts/bench/view-scenario';
+import { collectorCapacityScenario, freshnessScenario, withHub } from '../../../scripts/bench/view-scenario';
 
 const root = resolve(__dirname, '../../..');
 
@@ -50,5 +50,21 @@ describe('freshnessScenario on a spawned hub', () => {
     expect(loaded.notes.some((n) => n.includes('did not keep up'))).toBe(false);
     expect(loadTimeline.length).toBeGreaterThan(0);
     expect(loadTimeline.every((id) => id.startsWith('Event:bench-load-'))).toBe(true);
+  }, 120_000);
+
+  it("finds the collector path's maximum by halving the interval, judging each step by accepted and applied events", async () => {
+    const capacity = await withHub(root, dataDir, {}, (hub) =>
+      collectorCapacityScenario(hub, { customers: 20, upperPerSecond: 400, stepSeconds: 1, steps: 2 }),
+    );
+    expect(capacity).toMatchObject({
+      name: 'collector-capacity',
+      store: 'embedded',
+      params: { upperPerSecond: 400, stepSeconds: 1, steps: 2 },
+    });
+    // Steps at 200/s, then 300/s (or 100/s): a hub that cannot take 200 events a second is a bug.
+    expect([200, 300]).toContain(capacity.metrics.eventsPerSecond);
+    expect(capacity.metrics.resolutionEventsPerSecond).toBe(100);
+    const steps = capacity.notes.find((n) => n.startsWith('steps: '));
+    expect(steps).toMatch(/^steps: 200\/s kept up; 300\/s /);
   }, 120_000);
 });
