@@ -145,6 +145,14 @@ export interface WorkerEvaluatorOptions {
   readonly slices?: number;
   /** Old-generation heap of each worker (default 1,024 MB): past it only the worker dies. */
   readonly maxHeapMb?: number;
+  /**
+   * Young generation of each worker (default 192 MB, V8's semi-spaces 64 MB). A scan keeps a
+   * page's reads (about a thousand customers' vertices, owners and windows) alive while it
+   * allocates its garbage; with V8's default 16 MB semi-spaces every scavenge copied that live
+   * set again, about three times as often: scavenging took 1.5 s of four previews' CPU on
+   * 100,000 customers, 0.3 s with 64 MB (docs/benchmarks.md, "Young generation").
+   */
+  readonly youngGenerationMb?: number;
   /** How long a cancelled job may take to notice before its worker is terminated (default 2 s). */
   readonly cancelGraceMs?: number;
   readonly backend: SegmentEvaluator['backend'];
@@ -183,7 +191,10 @@ export function createWorkerSegmentEvaluator(options: WorkerEvaluatorOptions): W
     const worker = new Worker(BOOTSTRAP, {
       eval: true,
       workerData: { entry: options.entry, tsxApi: require.resolve('tsx/cjs/api'), config: options.config },
-      resourceLimits: { maxOldGenerationSizeMb: options.maxHeapMb ?? 1024 },
+      resourceLimits: {
+        maxOldGenerationSizeMb: options.maxHeapMb ?? 1024,
+        maxYoungGenerationSizeMb: options.youngGenerationMb ?? 192,
+      },
     });
     // An idle worker must not keep the process alive.
     worker.unref();

@@ -34,6 +34,8 @@ export interface SegmentPreviewOptions {
    * C360_PREVIEWS_RUNNING): the preview cut into that many slices of the customers.
    */
   readonly threads?: number;
+  /** The workers' young generation (default: the evaluator's); set to compare with V8's default (48). */
+  readonly youngGenerationMb?: number;
   readonly seed?: number;
   /** Where the store lives (default: a fresh temp dir, removed afterwards). */
   readonly dir?: string;
@@ -170,6 +172,7 @@ export async function segmentPreviewScenario(options: SegmentPreviewOptions = {}
       config: { path: join(dir, 'graph') },
       threads,
       backend: 'embedded',
+      ...(options.youngGenerationMb === undefined ? {} : { youngGenerationMb: options.youngGenerationMb }),
     });
     let onWorkers: { trait: { ms: number; count: number }; both: { ms: number; count: number } };
     try {
@@ -188,7 +191,14 @@ export async function segmentPreviewScenario(options: SegmentPreviewOptions = {}
     return {
       name: 'segment-preview',
       store: 'embedded',
-      params: { customers, events: written.events, runs, evaluator: 'embedded', threads },
+      params: {
+        customers,
+        events: written.events,
+        runs,
+        evaluator: 'embedded',
+        threads,
+        ...(options.youngGenerationMb === undefined ? {} : { youngGenerationMb: options.youngGenerationMb }),
+      },
       metrics: {
         setupMs: Math.round(setupMs),
         traitPreviewMs: Math.round(trait.ms),
@@ -223,8 +233,10 @@ export async function segmentPreviewScenario(options: SegmentPreviewOptions = {}
 }
 
 if (require.main === module) {
+  // argv: [customers] [the workers' young generation in MB, to compare]
   const customers = Number(process.argv[2] ?? 100_000);
-  segmentPreviewScenario({ customers })
+  const young = process.argv[3] === undefined ? {} : { youngGenerationMb: Number(process.argv[3]) };
+  segmentPreviewScenario({ customers, ...young })
     .then((r) => process.stdout.write(`${JSON.stringify(r, null, 2)}\n`))
     .catch((e) => {
       process.stderr.write(`${e instanceof Error ? e.stack : String(e)}\n`);
