@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { V8_FLAGS } from '../../app/v8-flags';
 
 /**
  * Run a TypeScript entry point in a child process (through tsx), hand its
@@ -14,7 +15,7 @@ export function runTsChild<T>(
 ): Promise<T> {
   return new Promise((resolve, reject) => {
     // `-r tsx/cjs` (not the tsx CLI, which forks again) so the child's pid is the measured process.
-    const child = spawn(process.execPath, ['-r', 'tsx/cjs', join(root, script), ...args], {
+    const child = spawn(process.execPath, [...V8_FLAGS, '-r', 'tsx/cjs', join(root, script), ...args], {
       cwd: root,
       stdio: ['ignore', 'pipe', 'pipe'],
     });

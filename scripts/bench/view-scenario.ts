@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { V8_FLAGS } from '../../app/v8-flags';
 import type { ScenarioResult } from './bench-result';
 import { LATENCY_UNITS, summarizeLatency } from './latency';
 import { type LoadReport, segmentBatchSender, startPacedLoad } from './load-generator';
@@ -135,6 +136,7 @@ export async function withHub<T>(
   const child = spawn(
     process.execPath,
     [
+      ...V8_FLAGS,
       '-r',
       'tsx/cjs',
       join(root, 'app/cli.ts'),
