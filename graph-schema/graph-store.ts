@@ -150,6 +150,12 @@ export interface GraphStore {
 export interface BehaviourQuery {
   /** The customer and its identities, as for `timeline`. */
   readonly ownerIds: readonly string[];
+  /**
+   * A customer whose identities (the Identity vertices it visibly HAS_IDENTITY, as a segment
+   * condition's owners hop finds them) are added to `ownerIds` by the store, in the same read:
+   * a preview then reads each candidate's owners without a neighbour page for each.
+   */
+  readonly withIdentitiesOf?: string;
   readonly label: VertexLabel;
   /** Only items whose `ts` is at or after this instant (epoch ms), including any ahead of now. */
   readonly since: number;

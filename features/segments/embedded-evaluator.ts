@@ -221,9 +221,16 @@ class Run {
    */
   async windowItems(customerIds: readonly string[], label: VertexLabel, since: number): Promise<BehaviourItem[][]> {
     const index = this.index as BehaviourIndex;
-    const owners = await this.owners(customerIds);
     checkpoint(this.options.signal);
-    return index.behaviourWindows(owners.map((ownerIds) => ({ ownerIds, label, since })));
+    // Owners another condition already read are passed; the others the store finds in the same read.
+    return index.behaviourWindows(
+      customerIds.map((id) => {
+        const identities = this.hops.get(hopKey(id, IDENTITIES));
+        return identities === undefined
+          ? { ownerIds: [id], withIdentitiesOf: id, label, since }
+          : { ownerIds: [id, ...identities.map((v) => v.id)], label, since };
+      }),
+    );
   }
 
   /** Customers behind Customer/Identity vertices (an identity resolves to the customers that claim it). */

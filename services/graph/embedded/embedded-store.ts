@@ -411,8 +411,12 @@ class LmdbGraphStore implements EmbeddedGraphStore {
     // A window is what the condition counts, so it is read whole: arrays and one sort cost
     // less than merging generators, which this read does for every customer of a preview.
     const entries: TimelineEntry[] = [];
-    for (const owner of new Set(query.ownerIds)) this.windowScan(owner, query.since, entries);
-    if (query.ownerIds.length > 1) entries.sort(compareTimelineEntries);
+    const owners =
+      query.withIdentitiesOf === undefined
+        ? query.ownerIds
+        : [...query.ownerIds, ...this.identitiesOf(query.withIdentitiesOf, states)];
+    for (const owner of new Set(owners)) this.windowScan(owner, query.since, entries);
+    if (owners.length > 1) entries.sort(compareTimelineEntries);
     const items: BehaviourItem[] = [];
     for (let start = 0; start < entries.length; ) {
       const { ts, itemId } = entries[start];
@@ -434,6 +438,27 @@ class LmdbGraphStore implements EmbeddedGraphStore {
       if (visible) items.push({ vertex: toVertex(itemId, item), ts, categories });
     }
     return items;
+  }
+
+  /**
+   * The Identity vertices a customer visibly HAS_IDENTITY: what `neighbors` answers for that
+   * hop, from the adjacency keys alone (no pages, cursors or neighbour objects); a customer
+   * without identities costs one key lookup.
+   */
+  private identitiesOf(customerId: string, states: StateCache): string[] {
+    const found: string[] = [];
+    let start: ElementState | null = null;
+    for (const key of this.layout.adjacency.getKeys({ start: [customerId, 'o', 'HAS_IDENTITY'] })) {
+      if (key[0] !== customerId || key[1] !== 'o' || key[2] !== 'HAS_IDENTITY') break;
+      const identity = key[3] as string;
+      if (labelOf(identity) !== 'Identity') continue;
+      start ??= states.vertex(customerId);
+      if (!isLive(start)) return [];
+      if (isEdgeVisible(states.edge(edgeId('HAS_IDENTITY', customerId, identity)), start, states.vertex(identity))) {
+        found.push(identity);
+      }
+    }
+    return found;
   }
 
   /** One owner's timeline entries from the newest down to `since`, with their values, newest first. */
