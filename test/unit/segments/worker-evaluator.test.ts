@@ -105,7 +105,9 @@ describe('segment evaluation on worker threads', () => {
     // Cancelled while running: the evaluator notices the shared flag between store round trips.
     const running = new AbortController();
     const pending = w.count(viewedTwiceThisWeek, { now: NOW, signal: running.signal });
-    await waitFor(() => w.stats().running === 1, { description: 'the job is running on the worker' });
+    // Polled every turn: a job reaches its worker a few microtasks after the call and may finish
+    // within milliseconds, so a 50 ms poll can see it only once it is over.
+    await waitFor(() => w.stats().running === 1, { description: 'the job is running on the worker', intervalMs: 0 });
     running.abort();
     await expect(pending).rejects.toMatchObject({ code: 'EVALUATION_CANCELLED' });
     expect(w.stats().running).toBe(0);
@@ -118,7 +120,7 @@ describe('segment evaluation on worker threads', () => {
     await w.count(viewedTwiceThisWeek, { now: NOW });
     const controller = new AbortController();
     const pending = w.preview(viewedTwiceThisWeek, { now: NOW, first: 20, signal: controller.signal });
-    await waitFor(() => w.stats().running === 1);
+    await waitFor(() => w.stats().running === 1, { description: 'the job is running on the worker', intervalMs: 0 });
     controller.abort();
     const error = await pending.catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SegmentError);
