@@ -30,6 +30,7 @@ export {
   createLiveSegments,
   type LiveSegments,
   type LiveSegmentsOptions,
+  nextOrdinal,
   type ReconcileResult,
   SEGMENT_ENTERED,
   SEGMENT_LEFT,

@@ -112,13 +112,27 @@ export interface LiveSegments {
  * Same transition, same id: the n-th membership change of a customer in a segment, whichever
  * process computed it and whenever. A crash between publishing and recording the ordinal
  * re-derives the same n (so the same id), and two workers reconciling at once agree on it;
- * consumers dedupe re-deliveries on it.
+ * consumers dedupe re-deliveries on it. Changes alternate, so entries are odd and leaves
+ * even (see `nextOrdinal`).
  */
 export function segmentActionId(segmentKey: string, customerId: string, entered: boolean, ordinal: number): string {
   return createHash('sha256')
     .update(JSON.stringify([segmentKey, customerId, entered ? 'entered' : 'left', ordinal]))
     .digest('hex')
     .slice(0, 32);
+}
+
+/**
+ * The ordinal of a transition given the last recorded one. Changes of a pair alternate, so
+ * entries are odd and leaves even: the next number of the transition's parity, or the recorded
+ * one itself when it already has that parity — then its count was written but its MEMBER_OF
+ * edge was not (commit writes the count first; a worker killed in between), and this is the
+ * same transition again, so the same id. The id depends only on what is durable, never on
+ * where a process died, however many times it did.
+ */
+export function nextOrdinal(recorded: number, entered: boolean): number {
+  const n = Math.max(recorded, 1);
+  return (n % 2 === 1) === entered ? n : n + 1;
 }
 
 const prefixed = (label: string, id: string) => (id.startsWith(`${label}:`) ? id : `${label}:${id}`);
@@ -193,7 +207,7 @@ export function createLiveSegments(options: LiveSegmentsOptions): LiveSegments {
           : { op: 'deleteEdge', label: 'MEMBER_OF', from, to, version },
       );
       published.push({
-        id: segmentActionId(t.segment.key, t.customerId, t.entered, ordinalOf(pairs[i], counts[i])),
+        id: segmentActionId(t.segment.key, t.customerId, t.entered, ordinalOf(pairs[i], counts[i], t.entered)),
         type: t.entered ? SEGMENT_ENTERED : SEGMENT_LEFT,
         subjectId: t.customerId,
         at,
@@ -202,11 +216,13 @@ export function createLiveSegments(options: LiveSegmentsOptions): LiveSegments {
     }
     // Durable announcement first: a crash before the write re-announces on the next evaluation.
     await actions.publish(published);
-    await store.apply(membershipBatch(builder));
+    // The count before the edge: the count is never behind the edges, so a retry of a
+    // transition whose edge never landed finds its own ordinal (see nextOrdinal).
     await stateStore.put([...ordinals].map(([key, value]) => ({ namespace: TRANSITIONS, key, value })));
+    await store.apply(membershipBatch(builder));
 
-    function ordinalOf(pair: string, stored: number | undefined): number {
-      const n = (ordinals.get(pair) ?? stored ?? 0) + 1;
+    function ordinalOf(pair: string, stored: number | undefined, entered: boolean): number {
+      const n = nextOrdinal(ordinals.get(pair) ?? stored ?? 0, entered);
       ordinals.set(pair, n);
       return n;
     }
@@ -242,10 +258,11 @@ export function createLiveSegments(options: LiveSegmentsOptions): LiveSegments {
     if (customerIds.length === 0) return changed;
     const segments = dependencyOrder(await catalog.list());
     if (segments.length === 0) return changed;
-    // Ordinals first, memberships second: commit writes the MEMBER_OF edge before the ordinal,
+    // Ordinals first, memberships second: commit writes the ordinal before the MEMBER_OF edge,
     // so a worker evaluating the same customer at the same moment (its telemetry and its
-    // clickstream live on different partitions) either sees the edge (no transition) or the
-    // ordinal from before it (the same transition, the same id) — never a second "entered".
+    // clickstream live on different partitions) either sees the edge (no transition) or an
+    // ordinal from before it or of it (the same transition, the same id: nextOrdinal) — never
+    // a second "entered" under another id.
     const pairs = segments.flatMap((seg) => customerIds.map((id) => `${seg.key}|${id}`));
     const counts = await stateStore.getMany<number>(TRANSITIONS, pairs);
     const known = new Map(pairs.map((pair, i) => [pair, counts[i]]));

@@ -5,6 +5,7 @@
  * windowed segment.
  */
 import { join } from 'node:path';
+import fc from 'fast-check';
 import pino from 'pino';
 import { createActionBus, createFileActionSink, type HubAction, readActionLog } from '../../../features/actions';
 import {
@@ -12,11 +13,19 @@ import {
   createLiveSegments,
   createSegmentCatalog,
   type LiveSegments,
+  nextOrdinal,
   type SavedSegment,
   type SegmentCatalog,
   segmentActionId,
 } from '../../../features/segments';
-import { BatchBuilder, type GraphStore, type JsonObject, makeVersion, vertexId } from '../../../graph-schema';
+import {
+  BatchBuilder,
+  type GraphBatch,
+  type GraphStore,
+  type JsonObject,
+  makeVersion,
+  vertexId,
+} from '../../../graph-schema';
 import { createTestPipeline, raw, type TestPipeline } from '../../helpers/hub-pipeline';
 
 const HOUR = 3_600_000;
@@ -50,8 +59,16 @@ const ordered = (userId: string, orderId: string) =>
     products: [{ product_id: 'p-tv', category: 'tv', price: 500, quantity: 1 }],
   });
 
-/** `liveCatalog` wraps an uncached catalog of the worker's own (a cache under the test's control). */
-async function harness(liveCatalog?: (own: SegmentCatalog) => SegmentCatalog): Promise<Harness> {
+/**
+ * `liveCatalog` wraps an uncached catalog of the worker's own (a cache under the test's
+ * control); `liveStore` wraps the graph store live segments write memberships to.
+ */
+async function harness(
+  options: {
+    liveCatalog?: (own: SegmentCatalog) => SegmentCatalog;
+    liveStore?: (store: GraphStore) => GraphStore;
+  } = {},
+): Promise<Harness> {
   const clock = { t: T0, now: () => clock.t };
   let live: LiveSegments | null = null;
   const tp = await createTestPipeline({
@@ -62,8 +79,9 @@ async function harness(liveCatalog?: (own: SegmentCatalog) => SegmentCatalog): P
   const heard: HubAction[] = [];
   bus.subscribe((a) => heard.push(a));
   const catalog = createSegmentCatalog({ store: tp.store, clock });
+  const { liveCatalog, liveStore } = options;
   live = createLiveSegments({
-    store: tp.store,
+    store: liveStore ? liveStore(tp.store) : tp.store,
     actions: bus,
     evaluator: createEmbeddedSegmentEvaluator({ store: tp.store }),
     catalog: liveCatalog ? liveCatalog(createSegmentCatalog({ store: tp.store, clock, cacheTtlMs: 0 })) : catalog,
@@ -274,7 +292,9 @@ describe('live segments', () => {
   test('a segment saved on another replica is counted by the worker once its cache shows it, events in between included', async () => {
     // The worker's catalog still lists what it cached before the save (its TTL not yet run out).
     let stale: SavedSegment[] | null = null;
-    h = await harness((own) => ({ ...own, list: () => (stale ? Promise.resolve(stale) : own.list()) }));
+    h = await harness({
+      liveCatalog: (own) => ({ ...own, list: () => (stale ? Promise.resolve(stale) : own.list()) }),
+    });
     await h.live.reconcile();
     stale = [];
     const gold = await h.catalog.save({
@@ -292,5 +312,101 @@ describe('live segments', () => {
     // Counted once per version: later events do not recount it.
     await h.send(T0 + 2000, { type: 'identify', userId: 'u9', traits: { plan: 'basic' }, messageId: 'id-u9' });
     expect(brief(h.heard)).toEqual(['Customer:u7 segment.entered Gold']);
+  });
+
+  test('a worker killed between the count and the membership edge: the retry and every later transition keep the ids of a run without the crash', async () => {
+    // The first membership write is lost, as when the worker is killed after recording the count.
+    let lose = 1;
+    h = await harness({
+      // A proxy: the store's methods live on its prototype.
+      liveStore: (store) =>
+        new Proxy(store, {
+          get: (target, name, receiver) =>
+            name === 'apply'
+              ? (batch: GraphBatch) =>
+                  lose-- > 0 ? Promise.reject(new Error('killed before the edge was written')) : target.apply(batch)
+              : Reflect.get(target, name, receiver),
+        }),
+    });
+    const big = await h.catalog.save({
+      name: 'Big',
+      definition: { trait: { name: 'lifetimeValue', op: 'gt', value: 500 } },
+    });
+    await h.live.reconcile(big.id);
+    await h.send(T0, { type: 'identify', userId: 'u10', traits: { lifetimeValue: 900 }, messageId: 'id-u10a' });
+    expect(lose).toBe(0);
+    expect(await h.catalog.allMembers(big.key)).toEqual([]);
+    // The evaluation is retried (what a restarted worker does when the event is redelivered).
+    h.clock.t = T0 + 10_000;
+    await h.live.tick();
+    expect(await h.catalog.allMembers(big.key)).toEqual(['Customer:u10']);
+    await h.send(T0 + HOUR, { type: 'identify', userId: 'u10', traits: { lifetimeValue: 10 }, messageId: 'id-u10b' });
+    await h.send(T0 + 2 * HOUR, {
+      type: 'identify',
+      userId: 'u10',
+      traits: { lifetimeValue: 950 },
+      messageId: 'id-u10c',
+    });
+    expect(brief(h.heard)).toEqual([
+      'Customer:u10 segment.entered Big',
+      'Customer:u10 segment.entered Big',
+      'Customer:u10 segment.left Big',
+      'Customer:u10 segment.entered Big',
+    ]);
+    // The re-announcement is the same action (consumers dedupe it); then the 2nd and 3rd change.
+    expect(h.heard.map((a) => a.id)).toEqual([
+      segmentActionId(big.key, 'Customer:u10', true, 1),
+      segmentActionId(big.key, 'Customer:u10', true, 1),
+      segmentActionId(big.key, 'Customer:u10', false, 2),
+      segmentActionId(big.key, 'Customer:u10', true, 3),
+    ]);
+  });
+});
+
+describe('transition ordinals', () => {
+  /**
+   * The commit protocol of one (segment, customer) pair — announce, record the count, write the
+   * edge — with a process killed after any step of any attempt; the verdicts over time are
+   * arbitrary, and a killed attempt is evaluated again (the event is redelivered).
+   */
+  function run(verdicts: readonly boolean[], kills: readonly (0 | 1 | 2 | 3)[]): string[] {
+    let member = false;
+    let recorded = 0;
+    let k = 0;
+    const announced: string[] = [];
+    for (const verdict of verdicts) {
+      while (verdict !== member) {
+        const kill = kills[k++] ?? 3;
+        const n = nextOrdinal(recorded, verdict);
+        if (kill === 0) continue;
+        announced.push(`${verdict ? 'entered' : 'left'}#${n}`);
+        if (kill === 1) continue;
+        recorded = n;
+        if (kill === 2) continue;
+        member = verdict;
+      }
+    }
+    return announced;
+  }
+  const dedupe = (ids: readonly string[]) => [...new Set(ids)];
+
+  test('wherever workers are killed, consumers that dedupe on the id hear what an uninterrupted run announces', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.boolean(), { maxLength: 30 }),
+        fc.array(fc.constantFrom<0 | 1 | 2 | 3>(0, 1, 2, 3), { maxLength: 60 }),
+        (verdicts, kills) => {
+          const clean = run(verdicts, []);
+          expect(dedupe(run(verdicts, kills))).toEqual(clean);
+          // Every announced transition has its own id, numbered 1, 2, 3… in order.
+          expect(clean).toEqual(clean.map((_, i) => `${i % 2 === 0 ? 'entered' : 'left'}#${i + 1}`));
+        },
+      ),
+    );
+  });
+
+  test('a pair that was a member before any count was kept leaves as its 2nd change', () => {
+    expect(nextOrdinal(0, false)).toBe(2);
+    expect(nextOrdinal(0, true)).toBe(1);
   });
 });
