@@ -78,6 +78,30 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Below this share of the target rate the note says PostgreSQL (or the bench) did not keep up. */
 const KEEP_UP_SHARE = 0.9;
+
+/** Row changes per second at each layer of the CDC path, in one window of one run. */
+export interface CdcRates {
+  /** Offered by the load. */
+  readonly target: number;
+  /** Committed in PostgreSQL. */
+  readonly committed: number;
+  /** Delivered to Kafka by Debezium (seen by a consumer that does nothing). */
+  readonly debezium: number;
+  /** Applied by the worker (its committed offsets). */
+  readonly worker: number;
+}
+
+/**
+ * Which layer held the end-to-end rate: the last one, going downstream, that passed on
+ * less than it was given. Debezium lagging PostgreSQL does not make it the limit when the
+ * worker applies even less than Debezium delivered: the worker's rate is what comes out.
+ */
+export function cdcLimit(r: CdcRates): 'worker' | 'debezium' | 'postgres' | 'none' {
+  if (r.worker < KEEP_UP_SHARE * r.debezium) return 'worker';
+  if (r.debezium < KEEP_UP_SHARE * r.committed) return 'debezium';
+  if (r.committed < KEEP_UP_SHARE * r.target) return 'postgres';
+  return 'none';
+}
 /**
  * Rows per background UPDATE at most: one tick's statement, one transaction. One connection
  * runs one statement at a time, so what falls due while one runs goes in the next: at 200 a
@@ -351,16 +375,7 @@ export async function cdcFreshnessScenario(options: CdcFreshnessOptions): Promis
     const committedPerSecond = report.achievedPerSecond;
     const debezium = window.debeziumRows / window.seconds;
     const worker = window.workerRows / window.seconds;
-    // Which layer held the rate: PostgreSQL (what was committed), Debezium (what reached
-    // Kafka, seen by a consumer that does nothing), or the worker (what it applied).
-    const limit =
-      debezium < KEEP_UP_SHARE * committedPerSecond
-        ? 'debezium'
-        : worker < KEEP_UP_SHARE * debezium
-          ? 'worker'
-          : committedPerSecond < KEEP_UP_SHARE * report.targetPerSecond
-            ? 'postgres'
-            : 'none';
+    const limit = cdcLimit({ target: report.targetPerSecond, committed: committedPerSecond, debezium, worker });
     notes.push(
       `throughput over ${window.seconds.toFixed(1)} s after a ${options.loadSettleMs ?? 1000} ms settle: row changes committed in PostgreSQL, ` +
         'delivered to Kafka by Debezium (a no-op kafkajs consumer on the table topic, same run), and applied by the worker (its committed offsets)',
