@@ -176,6 +176,12 @@ interface Pending {
 
 interface Slot {
   readonly worker: Worker;
+  /**
+   * Takes the worker out of service now: its job is settled and its place freed before it has
+   * exited. Waiting for 'exit' raced a reply already in flight — the reply freed the slot, the next
+   * job was started on the dying worker, and its 'exit' failed that job instead.
+   */
+  readonly retire: (why: string) => void;
   current: (Pending & { readonly id: number; readonly flag: Int32Array; killTimer?: NodeJS.Timeout }) | null;
 }
 
@@ -198,7 +204,6 @@ export function createWorkerSegmentEvaluator(options: WorkerEvaluatorOptions): W
     });
     // An idle worker must not keep the process alive.
     worker.unref();
-    const slot: Slot = { worker, current: null };
     const lost = (why: string, cause?: unknown) => {
       if (slots[index] !== slot) return;
       slots[index] = null;
@@ -218,6 +223,7 @@ export function createWorkerSegmentEvaluator(options: WorkerEvaluatorOptions): W
       void worker.terminate();
       dispatch();
     };
+    const slot: Slot = { worker, current: null, retire: (why) => lost(why) };
     worker.on('message', (reply: EvaluationReply) => {
       const job = slot.current;
       if (!job || job.id !== reply.id) return;
@@ -264,7 +270,7 @@ export function createWorkerSegmentEvaluator(options: WorkerEvaluatorOptions): W
       Atomics.store(flag, 0, 1);
       // The evaluator polls the flag between store round trips; one stuck elsewhere is stopped.
       running.killTimer = setTimeout(() => {
-        if (slot.current === running) void slot.worker.terminate();
+        if (slot.current === running) slot.retire(`it did not stop within ${grace} ms of being cancelled`);
       }, grace);
       running.killTimer.unref();
     };

@@ -20,6 +20,7 @@ const DAY = 86_400_000;
 const NOW = Date.UTC(2026, 5, 1);
 const N = 3000;
 const ENTRY = join(__dirname, '../../../app/processes/segment-evaluation-worker.ts');
+const LATE_CANCEL = join(__dirname, '../../fixtures/workers/late-cancel-evaluation-worker.ts');
 const key = (i: number) => `w${String(i).padStart(5, '0')}`;
 
 // Customer i viewed a product (i % 7) times in the last (i % 30) days.
@@ -126,6 +127,31 @@ describe('segment evaluation on worker threads', () => {
     expect(error).toBeInstanceOf(SegmentError);
     expect(error).toMatchObject({ code: 'EVALUATION_CANCELLED' });
     await expect(w.count(viewedTwiceThisWeek, { now: NOW })).resolves.toBeGreaterThan(100);
+    expect(w.stats()).toEqual({ running: 0, waiting: 0, workers: 1 });
+  });
+
+  test('a "cancelled" reply that crosses the kill does not free the dying worker for the next job', async () => {
+    // CI once saw it: the kill timer terminated the worker, its "cancelled" reply (posted an
+    // instant before) then freed the slot, the next job went to the dying worker and failed
+    // with "its worker exited with code 1".
+    const w = createWorkerSegmentEvaluator({ entry: LATE_CANCEL, config: {}, backend: 'embedded', cancelGraceMs: 0 });
+    opened.push(w);
+    await expect(w.count(viewedTwiceThisWeek, { now: NOW })).resolves.toBe(1000);
+    const controller = new AbortController();
+    const pending = w.preview(viewedTwiceThisWeek, { now: NOW, first: 20, signal: controller.signal });
+    await waitFor(() => w.stats().running === 1, { description: 'the job is running on the worker', intervalMs: 0 });
+    // Abort from a check-phase callback and hold the thread while the worker replies: the next
+    // turn of the loop runs the due kill timer (timers phase) before it reads the reply (poll).
+    await new Promise<void>((resolve) =>
+      setImmediate(() => {
+        controller.abort();
+        const until = Date.now() + 200;
+        while (Date.now() < until);
+        resolve();
+      }),
+    );
+    await expect(pending).rejects.toMatchObject({ code: 'EVALUATION_CANCELLED' });
+    await expect(w.count(viewedTwiceThisWeek, { now: NOW })).resolves.toBe(1000);
     expect(w.stats()).toEqual({ running: 0, waiting: 0, workers: 1 });
   });
 
