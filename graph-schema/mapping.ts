@@ -72,9 +72,26 @@ export type TemplateMode = 'upsert' | 'delete';
 
 type Scope = Record<string, unknown>;
 
+/**
+ * Mapping paths split once: they come from the mapping file (a few hundred at most), and
+ * splitting per read was an array and its strings for every field of every event.
+ */
+const splitPaths = new Map<string, readonly string[]>();
+const MAX_SPLIT_PATHS = 10_000;
+
+function pathParts(path: string): readonly string[] {
+  let parts = splitPaths.get(path);
+  if (parts === undefined) {
+    parts = path.split('.');
+    // Paths are the mapping's, not the data's; the bound only guards a generator of mappings.
+    if (splitPaths.size < MAX_SPLIT_PATHS) splitPaths.set(path, parts);
+  }
+  return parts;
+}
+
 function readPath(scope: Scope, path: string): JsonValue | undefined {
   let current: unknown = scope;
-  for (const part of path.split('.')) {
+  for (const part of pathParts(path)) {
     if (current === null || typeof current !== 'object') return undefined;
     if (!Object.hasOwn(current, part)) return undefined;
     current = (current as Record<string, unknown>)[part];

@@ -69,14 +69,26 @@ export function createDebeziumDecoder(limits: DecoderLimits): Decoder {
   // The two parts of an envelope sit one level down: the same depth limit as the whole message.
   const partLimits = { maxBytes: limits.maxMessageBytes.cdc, maxDepth: limits.maxDepth - 1 };
   /**
-   * Envelope schemas by their exact bytes, found by length then memcmp (hashing a fresh 3 KB
-   * string per row cost more than the compare); oldest first, for eviction.
+   * Envelope schemas by their exact bytes, found by memcmp (hashing a fresh 3 KB string per
+   * row cost more than the compare); oldest first, for eviction.
    */
   const schemas: { readonly bytes: Buffer; readonly schema: ConnectSchema | null }[] = [];
-  function knownSchema(bytes: Buffer, start: number, end: number): ConnectSchema | null | undefined {
-    const length = end - start;
-    for (const entry of schemas)
-      if (entry.bytes.length === length && bytes.compare(entry.bytes, 0, length, start, end) === 0) return entry.schema;
+  /**
+   * A known schema that this envelope starts with, and where its payload starts: each entry
+   * is tried at its own length (a memcmp, and the separator right after it), so a row of a
+   * known table is split without searching for the separator.
+   */
+  function knownEnvelope(bytes: Buffer): { schema: ConnectSchema | null; at: number } | undefined {
+    const start = ENVELOPE_HEAD.length;
+    for (const entry of schemas) {
+      const at = start + entry.bytes.length;
+      if (
+        at + PAYLOAD_SEPARATOR.length < bytes.length &&
+        bytes.compare(PAYLOAD_SEPARATOR, 0, PAYLOAD_SEPARATOR.length, at, at + PAYLOAD_SEPARATOR.length) === 0 &&
+        bytes.compare(entry.bytes, 0, entry.bytes.length, start, at) === 0
+      )
+        return { schema: entry.schema, at };
+    }
     return undefined;
   }
 
@@ -189,11 +201,12 @@ export function createDebeziumDecoder(limits: DecoderLimits): Decoder {
       return null;
     if (bytes[bytes.length - 1] !== CLOSE_BRACE || !bytes.subarray(0, ENVELOPE_HEAD.length).equals(ENVELOPE_HEAD))
       return null;
-    const at = bytes.indexOf(PAYLOAD_SEPARATOR, ENVELOPE_HEAD.length);
+    const known = knownEnvelope(bytes);
+    const at = known?.at ?? bytes.indexOf(PAYLOAD_SEPARATOR, ENVELOPE_HEAD.length);
     if (at < 0) return null;
-    let schema = knownSchema(bytes, ENVELOPE_HEAD.length, at);
+    let schema: ConnectSchema | null = known?.schema ?? null;
     try {
-      if (schema === undefined) {
+      if (known === undefined) {
         const text = bytes.subarray(ENVELOPE_HEAD.length, at);
         const parsed = parseJsonBytes(text, partLimits);
         if (parsed !== null && !isJsonObject(parsed)) return null;
