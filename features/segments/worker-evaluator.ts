@@ -223,7 +223,7 @@ export function createWorkerSegmentEvaluator(options: WorkerEvaluatorOptions): W
       void worker.terminate();
       dispatch();
     };
-    const slot: Slot = { worker, current: null, retire: (why) => lost(why) };
+    const slot: Slot = { worker, current: null, retire: lost };
     worker.on('message', (reply: EvaluationReply) => {
       const job = slot.current;
       if (!job || job.id !== reply.id) return;

@@ -199,8 +199,8 @@ export function createDebeziumDecoder(limits: DecoderLimits): Decoder {
   function unwrapEnvelope(bytes: Buffer, base: string | null): Unwrapped | null {
     if (bytes.length > jsonLimits.maxBytes || bytes.length < ENVELOPE_HEAD.length + PAYLOAD_SEPARATOR.length + 1)
       return null;
-    if (bytes[bytes.length - 1] !== CLOSE_BRACE || !bytes.subarray(0, ENVELOPE_HEAD.length).equals(ENVELOPE_HEAD))
-      return null;
+    const head = ENVELOPE_HEAD.length;
+    if (bytes[bytes.length - 1] !== CLOSE_BRACE || bytes.compare(ENVELOPE_HEAD, 0, head, 0, head) !== 0) return null;
     const known = knownEnvelope(bytes);
     const at = known?.at ?? bytes.indexOf(PAYLOAD_SEPARATOR, ENVELOPE_HEAD.length);
     if (at < 0) return null;
